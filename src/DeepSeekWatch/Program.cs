@@ -1,0 +1,1 @@
+return await DeepSeekWatch.Hosting.CommandLine.RunAsync(args);
