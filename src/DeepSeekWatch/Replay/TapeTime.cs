@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DeepSeekWatch.Replay;
 
 /// <summary>ISO-8601 times as the contracts use them: an explicit offset on input, UTC <c>Z</c> on output.</summary>
-internal static class TapeTime
+public static class TapeTime
 {
     /// <summary>Parses an ISO-8601 date-time that carries an explicit offset (<c>Z</c> or <c>±hh:mm</c>); a time without one is refused.</summary>
     public static bool TryParse(string? text, out DateTimeOffset value)
