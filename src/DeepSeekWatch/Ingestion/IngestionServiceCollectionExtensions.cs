@@ -189,7 +189,9 @@ public static class IngestionServiceCollectionExtensions
             {
                 var sources = context.ServiceProvider.GetRequiredService<IOptionsMonitor<SourcesOptions>>().CurrentValue;
                 var http = sources.Http;
-                var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
+                // HTTP happens in real time even when the pollers run on a virtual clock (tests, replays).
+                var time = TimeProvider.System;
+                pipeline.TimeProvider = time;
                 pipeline.AddTimeout(http.TotalTimeout);
                 if (http.MaxRetries > 0)
                 {

@@ -4,7 +4,8 @@ namespace DeepSeekWatch.Ingestion;
 
 /// <summary>
 /// The symbols ingestion polls: every group's symbols and benchmark from <c>Watchlist:Groups</c> (read directly until
-/// the watchlist options exist), the standing benchmarks SPY, QQQ, SOXX, SMH, and <c>Sources:Prices:ExtraSymbols</c>.
+/// the watchlist options exist), the standing benchmarks SPY, QQQ, SOXX, SMH, and <c>Sources:Prices:ExtraSymbols</c>;
+/// or exactly <c>Sources:Prices:Symbols</c> when that is set.
 /// </summary>
 public static class IngestionWatchlist
 {
@@ -19,6 +20,11 @@ public static class IngestionWatchlist
 
     public static IReadOnlyList<string> Symbols(IConfiguration configuration)
     {
+        // An explicit list replaces the watchlist entirely (small deployments, tests, scripts).
+        var explicitList = configuration.GetSection("Sources:Prices:Symbols");
+        var explicitSymbols = explicitList.Value is { } text ? text.Split(',') : explicitList.GetChildren().Select(c => c.Value ?? "").ToArray();
+        if (explicitSymbols.Any(s => !string.IsNullOrWhiteSpace(s)))
+            return explicitSymbols.Select(s => s.Trim().ToUpperInvariant()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         var symbols = new List<string>();
         var groups = configuration.GetSection("Watchlist:Groups").GetChildren().ToList();
         if (groups.Count == 0)
