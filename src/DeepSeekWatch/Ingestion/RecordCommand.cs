@@ -20,12 +20,13 @@ internal static class RecordCommand
         var cycles = new Option<int?>("--cycles") { Description = "Stop after N poll cycles of every poller (N >= 1)." };
         cycles.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 1)
+            // A token that is not a number is already a parse error; only the range is checked here.
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out var n) && n < 1)
                 result.AddError("--cycles must be at least 1");
         });
         output.Validators.Add(result =>
         {
-            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+            if (result.Tokens.Count == 1 && string.IsNullOrWhiteSpace(result.Tokens[0].Value))
                 result.AddError("--out must name a file");
         });
         var cmd = new Command("record", "Runs the pollers only and writes what they observe as a tape.");
