@@ -58,7 +58,7 @@ public static class PipelineComposition
         AddStore(services, configuration);
 
         services.AddSingleton(sp => new Watchlist(sp.GetRequiredService<IOptions<WatchlistOptions>>().Value.Groups));
-        services.AddSingleton<IDetectionEngine>(sp => new SpineDetector(sp.GetRequiredService<IOptions<SpineDetectionOptions>>().Value, sp.GetRequiredService<Watchlist>()));
+        services.TryAddSingleton<IDetectionEngine>(sp => new SpineDetector(sp.GetRequiredService<IOptions<SpineDetectionOptions>>().Value, sp.GetRequiredService<Watchlist>()));
         services.AddSingleton<DetectorHost>();
         services.AddSingleton(sp => new KeywordHeadlineClassifier(sp.GetRequiredService<IOptions<SpineDetectionOptions>>().Value.AiTerms));
         services.AddSingleton<IHeadlineClassification, KeywordHeadlineClassification>();

@@ -67,11 +67,7 @@ internal static class ReplayCommand
             var events = contents.Events.Where(e => (lo is null || e.Time >= lo) && (hi is null || e.Time <= hi)).ToList();
 
             var builder = CommandHost.CreateBuilder(parse);
-            builder.Services.AddSingleton<ReplayAlertCollector>();
-            builder.Services.AddSingleton<IAlertStoredListener>(sp => sp.GetRequiredService<ReplayAlertCollector>());
-            builder.Services.AddSingleton<VirtualClock>();
-            builder.Services.AddSingleton<ReplayRunner>();
-            builder.Services.AddDeepSeekWatchPipeline(builder.Configuration, new PipelineSettings { Notify = parse.GetValue(notify) });
+            builder.Services.AddReplay(builder.Configuration, parse.GetValue(notify));
             using var host = builder.Build();
             await host.StartAsync(ct);
             ReplayOutcome outcome;
@@ -104,6 +100,16 @@ internal static class ReplayCommand
             return CommandLine.ExitOk;
         });
         return cmd;
+    }
+
+    /// <summary>The replay's composition: the shared pipeline plus the runner, its virtual clock and the alert collector.</summary>
+    internal static IServiceCollection AddReplay(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration, bool notify)
+    {
+        services.AddSingleton<ReplayAlertCollector>();
+        services.AddSingleton<IAlertStoredListener>(sp => sp.GetRequiredService<ReplayAlertCollector>());
+        services.AddSingleton<VirtualClock>();
+        services.AddSingleton<ReplayRunner>();
+        return services.AddDeepSeekWatchPipeline(configuration, new PipelineSettings { Notify = notify });
     }
 
     internal static async Task WriteAlertsAsync(string path, IReadOnlyList<Alert> alerts, CancellationToken ct)

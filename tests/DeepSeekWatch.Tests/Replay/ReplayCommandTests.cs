@@ -27,7 +27,7 @@ public class ReplayCommandTests
         var first = await Cli.ReplayAsync(Repo.SampleTape);
         var second = await Cli.ReplayAsync(Repo.SampleTape);
         Assert.NotEmpty(first);
-        Assert.Equal(first.Select(Alerts.AlertJson.Serialize), second.Select(Alerts.AlertJson.Serialize));
+        Assert.Equal(first.Select(DeepSeekWatch.Alerts.AlertJson.Serialize), second.Select(DeepSeekWatch.Alerts.AlertJson.Serialize));
         Assert.Equal(first.Count, first.Select(a => a.AlertId).Distinct().Count());
     }
 
