@@ -11,17 +11,23 @@ namespace DeepSeekWatch.Alerts;
 /// </summary>
 public static class AlertJson
 {
-    public static JsonSerializerOptions Options => AlertJsonContext.Default.Options;
+    // Readable output: apostrophes and non-ASCII letters in headlines stay as they are (the output is UTF-8 JSON, not HTML).
+    private static readonly AlertJsonContext Context = new(new JsonSerializerOptions(AlertJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
-    public static string Serialize(Alert alert) => JsonSerializer.Serialize(alert, AlertJsonContext.Default.Alert);
+    public static JsonSerializerOptions Options => Context.Options;
 
-    public static byte[] SerializeToUtf8(Alert alert) => JsonSerializer.SerializeToUtf8Bytes(alert, AlertJsonContext.Default.Alert);
+    public static string Serialize(Alert alert) => JsonSerializer.Serialize(alert, Context.Alert);
+
+    public static byte[] SerializeToUtf8(Alert alert) => JsonSerializer.SerializeToUtf8Bytes(alert, Context.Alert);
 
     public static Alert Deserialize(string json) =>
-        JsonSerializer.Deserialize(json, AlertJsonContext.Default.Alert) ?? throw new JsonException("alert JSON is null");
+        JsonSerializer.Deserialize(json, Context.Alert) ?? throw new JsonException("alert JSON is null");
 
     public static Alert Deserialize(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize(utf8, AlertJsonContext.Default.Alert) ?? throw new JsonException("alert JSON is null");
+        JsonSerializer.Deserialize(utf8, Context.Alert) ?? throw new JsonException("alert JSON is null");
 }
 
 [JsonSourceGenerationOptions(

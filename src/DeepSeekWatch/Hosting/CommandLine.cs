@@ -37,9 +37,27 @@ internal static class CommandLine
             error.WriteLine($"usage: {Usage(parse.CommandResult.Command)}");
             return ExitUsage;
         }
-        var config = new InvocationConfiguration { Output = output, Error = error };
-        return await parse.InvokeAsync(config);
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(config);
+        }
+        catch (Exception ex) when (StartupProblem(ex) is { } problem)
+        {
+            error.WriteLine($"error: {problem}");
+            return ExitUsage;
+        }
     }
+
+    /// <summary>Bad configuration found at start-up, as one line naming the key; null for any other failure.</summary>
+    internal static string? StartupProblem(Exception ex) => ex switch
+    {
+        Microsoft.Extensions.Options.OptionsValidationException o => "configuration: " + string.Join("; ", o.Failures),
+        ConfigurationException c => "configuration: " + c.Message,
+        InvalidOperationException i when i.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => "configuration: " + i.Message,
+        AggregateException { InnerExceptions.Count: 1 } a => StartupProblem(a.InnerExceptions[0]),
+        _ => null,
+    };
 
     private static string Usage(Command command)
     {

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Options;
+
+namespace DeepSeekWatch.Hosting;
+
+/// <summary>Configuration section <c>Bus</c>: which transport carries the pipeline's messages.</summary>
+public sealed class BusOptions
+{
+    public const string Section = "Bus";
+    public const string InMemory = "inmemory";
+    public const string RabbitMqTransport = "rabbitmq";
+
+    /// <summary><c>Bus:Transport</c>: <c>inmemory</c> (default) or <c>rabbitmq</c>.</summary>
+    public string Transport { get; set; } = InMemory;
+
+    /// <summary><c>Bus:EndpointPrefix</c>: prefix of every receive endpoint (queue) name.</summary>
+    public string EndpointPrefix { get; set; } = "deepseekwatch-";
+
+    /// <summary><c>Bus:DetectorConcurrency</c>: messages the detector endpoint handles at once (1 keeps every symbol's bars in order).</summary>
+    public int DetectorConcurrency { get; set; } = 1;
+
+    /// <summary><c>Bus:StartTimeout</c>: how long start-up waits for the bus (and its topology) before failing.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public RabbitMqOptions RabbitMq { get; set; } = new();
+
+    public bool IsRabbitMq => string.Equals(Transport, RabbitMqTransport, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Configuration section <c>Bus:RabbitMq</c>.</summary>
+public sealed class RabbitMqOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 5672;
+
+    public string VirtualHost { get; set; } = "/";
+
+    public string Username { get; set; } = "guest";
+
+    public string Password { get; set; } = "guest";
+
+    /// <summary><c>Bus:RabbitMq:QuorumQueues</c>: declare receive endpoints as durable quorum queues (default true).</summary>
+    public bool QuorumQueues { get; set; } = true;
+
+    /// <summary><c>Bus:RabbitMq:PrefetchCount</c>: unacknowledged messages per endpoint (default 64).</summary>
+    public int PrefetchCount { get; set; } = 64;
+}
+
+internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BusOptions o)
+    {
+        var errors = new List<string>();
+        if (!string.Equals(o.Transport, BusOptions.InMemory, StringComparison.OrdinalIgnoreCase) && !o.IsRabbitMq)
+            errors.Add($"Bus:Transport: '{o.Transport}' is not one of inmemory, rabbitmq");
+        if (o.DetectorConcurrency is < 1 or > 256)
+            errors.Add($"Bus:DetectorConcurrency: {o.DetectorConcurrency} must be between 1 and 256");
+        if (o.StartTimeout <= TimeSpan.Zero)
+            errors.Add($"Bus:StartTimeout: {o.StartTimeout} must be positive");
+        if (string.IsNullOrWhiteSpace(o.EndpointPrefix) || o.EndpointPrefix.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            errors.Add($"Bus:EndpointPrefix: '{o.EndpointPrefix}' may hold only letters, digits, '-', '_' and '.'");
+        if (o.IsRabbitMq)
+        {
+            var r = o.RabbitMq;
+            if (string.IsNullOrWhiteSpace(r.Host))
+                errors.Add("Bus:RabbitMq:Host: is empty");
+            if (r.Port is < 1 or > 65535)
+                errors.Add($"Bus:RabbitMq:Port: {r.Port} is not a port number");
+            if (string.IsNullOrWhiteSpace(r.VirtualHost))
+                errors.Add("Bus:RabbitMq:VirtualHost: is empty");
+            if (string.IsNullOrEmpty(r.Username))
+                errors.Add("Bus:RabbitMq:Username: is empty");
+            if (r.PrefetchCount is < 1 or > 10_000)
+                errors.Add($"Bus:RabbitMq:PrefetchCount: {r.PrefetchCount} must be between 1 and 10000");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

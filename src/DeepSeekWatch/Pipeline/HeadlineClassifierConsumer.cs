@@ -1,0 +1,36 @@
+using DeepSeekWatch.Contracts;
+using DeepSeekWatch.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace DeepSeekWatch.Pipeline;
+
+/// <summary>Classifies each observed headline; AI news goes on as <see cref="AiHeadlineDetected"/>.</summary>
+public sealed class HeadlineClassifierConsumer(IHeadlineClassification classifier, PipelineMetrics metrics) : IConsumer<HeadlineObserved>
+{
+    public async Task Consume(ConsumeContext<HeadlineObserved> context)
+    {
+        var h = context.Message;
+        metrics.HeadlineObserved();
+        var result = classifier.Classify(h);
+        if (result is null)
+            return;
+        metrics.AiHeadline();
+        await context.Publish(result, context.CancellationToken);
+    }
+}
+
+public sealed class HeadlineClassifierConsumerDefinition : ConsumerDefinition<HeadlineClassifierConsumer>
+{
+    public HeadlineClassifierConsumerDefinition(IOptions<BusOptions> bus)
+    {
+        EndpointName = bus.Value.EndpointPrefix + "headline-classifier";
+        ConcurrentMessageLimit = 8;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<HeadlineClassifierConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}

@@ -1,0 +1,146 @@
+using DeepSeekWatch.Alerts;
+using DeepSeekWatch.Contracts;
+using DeepSeekWatch.Detection;
+using DeepSeekWatch.Replay;
+using DeepSeekWatch.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace DeepSeekWatch.IntegrationTests;
+
+[Collection(nameof(ServersCollection))]
+public sealed class PipelineOnRabbitMqAndRedisTests
+{
+    private readonly Servers _servers = Servers.Instance;
+
+    private string[] Production(string vhost, string prefix) =>
+    [
+        "--transport", "rabbitmq", "--store", "redis",
+        "--set", $"Bus:RabbitMq:Host={_servers.RabbitHost}",
+        "--set", $"Bus:RabbitMq:Port={_servers.RabbitPort}",
+        "--set", $"Bus:RabbitMq:VirtualHost={vhost}",
+        "--set", $"Store:Redis:Configuration={_servers.RedisConfiguration}",
+        "--set", $"Store:Redis:KeyPrefix={prefix}",
+    ];
+
+    [Fact]
+    public async Task Replaying_the_sample_on_RabbitMQ_and_Redis_gives_the_same_alerts_as_the_embedded_pair()
+    {
+        var vhost = _servers.CreateVirtualHost($"same-{Guid.NewGuid():N}");
+        var embedded = await Cli.ReplayAsync(Repo.SampleTape);
+        var production = await Cli.ReplayAsync(Repo.SampleTape, Production(vhost, $"t{Guid.NewGuid():N}:"));
+        Assert.Contains(production, a => a.Symbol == "NVDA" && a.Kind == AlertKinds.AiNewsDrop && a.Session == new DateOnly(2025, 1, 27));
+        Assert.Equal(embedded.Select(AlertJson.Serialize), production.Select(AlertJson.Serialize));
+    }
+
+    [Fact]
+    public async Task Replaying_the_same_tape_twice_into_the_same_Redis_stores_each_alert_once()
+    {
+        var vhost = _servers.CreateVirtualHost($"twice-{Guid.NewGuid():N}");
+        var prefix = $"t{Guid.NewGuid():N}:";
+        var first = await Cli.ReplayAsync(Repo.SampleTape, Production(vhost, prefix));
+        using var redis = await ConnectionMultiplexer.ConnectAsync(_servers.RedisConfiguration);
+        var db = redis.GetDatabase();
+        var streamAfterFirst = await db.StreamLengthAsync($"{prefix}alerts:stream");
+        var second = await Cli.ReplayAsync(Repo.SampleTape, Production(vhost, prefix));
+
+        Assert.Equal(first.Select(a => a.AlertId), second.Select(a => a.AlertId));
+        Assert.Equal(first.Count, await db.SortedSetLengthAsync($"{prefix}alerts:by-time"));
+        Assert.Equal(first.Count, redis.GetServer(redis.GetEndPoints()[0]).Keys(pattern: $"{prefix}alert:*").Count());
+        // The second replay changed nothing: no new stream entries.
+        Assert.Equal(streamAfterFirst, await db.StreamLengthAsync($"{prefix}alerts:stream"));
+    }
+
+    [Fact]
+    public async Task Messages_redelivered_after_consumer_failures_neither_duplicate_nor_lose_an_alert()
+    {
+        var vhost = _servers.CreateVirtualHost($"redeliver-{Guid.NewGuid():N}");
+        var prefix = $"t{Guid.NewGuid():N}:";
+        var expected = await Cli.ReplayAsync(Repo.SampleTape);
+
+        var args = Production(vhost, prefix);
+        var settings = new Dictionary<string, string?>();
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (args[i] == "--set")
+            {
+                var kv = args[i + 1].Split('=', 2);
+                settings[kv[0]] = kv[1];
+            }
+        }
+        settings["Bus:Transport"] = "rabbitmq";
+        settings["Store:Kind"] = "redis";
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        var faults = new FaultCounter();
+        builder.Services.AddSingleton(faults);
+        // Fail after the work is done, the way a lost acknowledgement looks: the engine has moved on and the
+        // store holds the write, and the message comes again.
+        builder.Services.AddSingleton<IDetectionEngine>(sp => new FailingOnceEngine(
+            new Detection.Spine.SpineDetector(new Detection.Spine.SpineDetectionOptions { AiTerms = [.. Detection.Spine.SpineDetectionOptions.DefaultAiTerms] }, new Watchlist(WatchlistOptions.Defaults())), faults));
+        builder.Services.AddSingleton<IAlertStore>(sp => new FailingOnceStore(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp), faults));
+        builder.Services.AddReplay(builder.Configuration, notify: false);
+        using var host = builder.Build();
+        await host.StartAsync();
+        var events = TapeReader.ReadFile(Repo.SampleTape).Events;
+        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(events, ReplayPace.Max, TimeSpan.FromMinutes(5), null, CancellationToken.None);
+        await host.StopAsync();
+
+        Assert.True(faults.Engine > 0 && faults.Store > 0, $"faults injected: engine {faults.Engine}, store {faults.Store}");
+        Assert.Equal(0, outcome.Faulted);
+        Assert.Equal(expected.Select(AlertJson.Serialize), outcome.Alerts.Select(AlertJson.Serialize));
+        using var redis = await ConnectionMultiplexer.ConnectAsync(_servers.RedisConfiguration);
+        Assert.Equal(expected.Count, await redis.GetDatabase().SortedSetLengthAsync($"{prefix}alerts:by-time"));
+    }
+
+    private sealed class FaultCounter
+    {
+        public int Engine;
+        public int Store;
+    }
+
+    private sealed class FailingOnceEngine(IDetectionEngine inner, FaultCounter faults) : IDetectionEngine
+    {
+        private readonly HashSet<string> _failed = [];
+
+        public DetectionResult OnBar(PriceBarObserved bar)
+        {
+            var result = inner.OnBar(bar);
+            if (!result.IsEmpty && _failed.Add(bar.EventId))
+            {
+                Interlocked.Increment(ref faults.Engine);
+                throw new InvalidOperationException("injected failure after the engine decided");
+            }
+            return result;
+        }
+
+        public DetectionResult OnHeadline(AiHeadlineDetected headline) => inner.OnHeadline(headline);
+    }
+
+    private sealed class FailingOnceStore(IAlertStore inner, FaultCounter faults) : IAlertStore
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _failed = new();
+
+        public async Task<AlertWriteOutcome> UpsertAsync(Alert alert, CancellationToken cancellationToken = default)
+        {
+            var outcome = await inner.UpsertAsync(alert, cancellationToken);
+            if (_failed.TryAdd($"{alert.AlertId}/{alert.Revision}", 0))
+            {
+                Interlocked.Increment(ref faults.Store);
+                throw new TimeoutException("injected failure after the write");
+            }
+            return outcome;
+        }
+
+        public Task<Alert?> GetAsync(string alertId, CancellationToken cancellationToken = default) => inner.GetAsync(alertId, cancellationToken);
+
+        public Task<IReadOnlyList<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<Alert>> ReadStreamAsync(int count, CancellationToken cancellationToken = default) => inner.ReadStreamAsync(count, cancellationToken);
+
+        public Task<bool> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace DeepSeekWatch.IntegrationTests;
+
+/// <summary>
+/// One private <c>redis-server</c> and one private <c>rabbitmq-server</c> for the whole test run, on free loopback
+/// ports with their data in a temp folder, stopped when the run ends. <c>DSW_TEST_REDIS</c> (a StackExchange.Redis
+/// configuration string) and <c>DSW_TEST_RABBITMQ</c> (<c>host:port</c>, guest credentials, and <c>rabbitmqctl</c> able
+/// to reach the node named by <c>DSW_TEST_RABBITMQ_NODE</c>) point the tests at running servers instead.
+/// Tests isolate themselves by Redis key prefix and RabbitMQ virtual host.
+/// </summary>
+public sealed class Servers : IDisposable
+{
+    private static readonly Lazy<Servers> Shared = new(() => new Servers(), LazyThreadSafetyMode.ExecutionAndPublication);
+    private readonly List<Action> _stops = [];
+    private readonly string _dir;
+
+    public static Servers Instance => Shared.Value;
+
+    public string RedisConfiguration { get; }
+
+    public string RabbitHost { get; } = "127.0.0.1";
+
+    public int RabbitPort { get; }
+
+    public string RabbitNode { get; }
+
+    private Servers()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), $"dsw-it-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(_dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
+
+        if (Environment.GetEnvironmentVariable("DSW_TEST_REDIS") is { Length: > 0 } redis)
+            RedisConfiguration = redis;
+        else
+            RedisConfiguration = StartRedis();
+
+        if (Environment.GetEnvironmentVariable("DSW_TEST_RABBITMQ") is { Length: > 0 } rabbit)
+        {
+            var parts = rabbit.Split(':');
+            RabbitHost = parts[0];
+            RabbitPort = parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 5672;
+            RabbitNode = Environment.GetEnvironmentVariable("DSW_TEST_RABBITMQ_NODE") ?? "rabbit@localhost";
+        }
+        else
+        {
+            (RabbitPort, RabbitNode) = StartRabbitMq();
+        }
+    }
+
+    private string StartRedis()
+    {
+        var port = FreePort();
+        var dir = Path.Combine(_dir, "redis");
+        Directory.CreateDirectory(dir);
+        var process = Start("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes"], null, Path.Combine(dir, "out.log"));
+        _stops.Add(() => Kill(process));
+        WaitFor(() => CanConnect(port), TimeSpan.FromSeconds(30), "redis-server", Path.Combine(dir, "out.log"));
+        return $"127.0.0.1:{port}";
+    }
+
+    private (int Port, string Node) StartRabbitMq()
+    {
+        var port = FreePort();
+        var node = $"dswit{Environment.ProcessId}@localhost";
+        var dir = Path.Combine(_dir, "rabbitmq");
+        Directory.CreateDirectory(Path.Combine(dir, "mnesia"));
+        Directory.CreateDirectory(Path.Combine(dir, "log"));
+        File.WriteAllText(Path.Combine(dir, "enabled_plugins"), "[].");
+        // The Debian wrapper drops to the rabbitmq user when started as root; that user must own the folder.
+        if (Environment.UserName == "root")
+        {
+            Run("chmod", ["755", _dir]);
+            Run("chown", ["-R", "rabbitmq:rabbitmq", dir]);
+        }
+        var env = new Dictionary<string, string>
+        {
+            ["RABBITMQ_NODENAME"] = node,
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RABBITMQ_DIST_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
+        };
+        var process = Start("rabbitmq-server", [], env, Path.Combine(_dir, "rabbitmq-out.log"));
+        _stops.Add(() =>
+        {
+            Run("rabbitmqctl", ["-n", node, "stop"], throwOnError: false);
+            Kill(process);
+        });
+        WaitFor(() => CanConnect(port) && Run("rabbitmq-diagnostics", ["-n", node, "-q", "check_running"], throwOnError: false) == 0, TimeSpan.FromSeconds(90), "rabbitmq-server", Path.Combine(_dir, "rabbitmq-out.log"));
+        return (port, node);
+    }
+
+    /// <summary>A new, empty RabbitMQ virtual host that the guest user may use.</summary>
+    public string CreateVirtualHost(string name)
+    {
+        Run("rabbitmqctl", ["-n", RabbitNode, "add_vhost", name]);
+        Run("rabbitmqctl", ["-n", RabbitNode, "set_permissions", "-p", name, "guest", ".*", ".*", ".*"]);
+        return name;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Process Start(string file, string[] args, Dictionary<string, string>? env, string log)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? [])
+            info.Environment[k] = v;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var writer = new StreamWriter(log) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public static int Run(string file, string[] args, bool throwOnError = true)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (throwOnError && p.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {stderr}{stdout.Result}");
+        return p.ExitCode;
+    }
+
+    private static bool CanConnect(int port)
+    {
+        try
+        {
+            using var c = new TcpClient();
+            c.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static void WaitFor(Func<bool> ready, TimeSpan timeout, string what, string log)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!ready())
+        {
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"{what} did not come up within {timeout}; its output: {(File.Exists(log) ? File.ReadAllText(log) : "(none)")}");
+            Thread.Sleep(200);
+        }
+    }
+
+    private static void Kill(Process p)
+    {
+        try
+        {
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var stop in _stops)
+            stop();
+        _stops.Clear();
+    }
+}
