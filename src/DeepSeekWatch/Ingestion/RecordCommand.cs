@@ -3,6 +3,7 @@ using DeepSeekWatch.Hosting;
 using DeepSeekWatch.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace DeepSeekWatch.Ingestion;
@@ -43,8 +44,7 @@ internal static class RecordCommand
         IHost host;
         try
         {
-            var builder = Host.CreateApplicationBuilder();
-            AppConfiguration.Apply(builder.Configuration, parse);
+            var builder = CommandHost.CreateBuilder(parse, LogLevel.Information);
             // Registered before AddIngestion, which then keeps it instead of the bus sink. Created on first use, so a
             // bad configuration leaves no empty tape behind; disposed (and so flushed) with the host.
             builder.Services.AddSingleton<IObservationSink>(_ => new TapeObservationSink(TapeWriter.Create(path)));

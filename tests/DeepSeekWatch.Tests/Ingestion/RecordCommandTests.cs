@@ -112,6 +112,14 @@ public sealed class RecordCommandTests : IAsyncLifetime
         Assert.Equal(3, headlines.Select(h => HeadlineIdentity.NormalisedTitle(h.GetProperty("data").GetProperty("title").GetString()!)).Distinct().Count());
         Assert.All(headlines, h => Assert.Equal(h.GetProperty("time").GetString(), h.GetProperty("data").GetProperty("publishedAt").GetString()));
         Assert.Contains($"recorded {events.Count} events", stdout.ToString(), StringComparison.Ordinal);
+
+        // The tape reader accepts every line, even in strict mode, and replay runs it.
+        var contents = DeepSeekWatch.Replay.TapeReader.ReadFile(tape, strict: true);
+        Assert.Empty(contents.Problems);
+        Assert.Equal(0, contents.UnknownCount);
+        Assert.Equal(events.Count, contents.Events.Count);
+        var replay = await DeepSeekWatch.Tests.Support.Cli.RunAsync("replay", tape, "--max", "--strict");
+        Assert.True(replay.ExitCode == 0, replay.ToString());
     }
 
     [Theory]
