@@ -20,7 +20,7 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Requests { get; } = new();
 
-    public ConcurrentQueue<IHeaderDictionary> RequestHeaders { get; } = new();
+    public ConcurrentQueue<Dictionary<string, string>> RequestHeaders { get; } = new();
 
     public string BaseUrl { get; private set; } = "";
 
@@ -34,7 +34,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             var target = ctx.Request.Path + ctx.Request.QueryString;
             Requests.Enqueue(target);
-            RequestHeaders.Enqueue(ctx.Request.Headers);
+            RequestHeaders.Enqueue(ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
             // The longest matching key wins, so "/path?s=NVDA" beats "/path".
             var route = _routes.Keys.Where(k => Matches(k, ctx.Request)).OrderByDescending(k => k.Length).FirstOrDefault();
             if (route is null)

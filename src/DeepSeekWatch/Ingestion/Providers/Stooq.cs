@@ -26,16 +26,16 @@ public sealed class StooqProvider(ProviderHttp http, IOptionsMonitor<SourcesOpti
     /// <summary>Parses the CSV. Never throws.</summary>
     public static BarBatch Parse(string body, string? mediaType)
     {
-        if (Bodies.LooksLikeHtml(body, mediaType) || body.TrimStart().StartsWith('<'))
-            return BarBatch.Fail(RejectReasons.HtmlPage, "HTML page instead of CSV (key wall or proof-of-work interstitial)");
         var trimmed = body.Trim();
+        var lines = trimmed.Split('\n');
+        // Old responses sometimes had PHP warnings (HTML fragments) before the header.
+        var header = Array.FindIndex(lines, l => l.StartsWith("Date,", StringComparison.Ordinal));
+        if (header < 0 && (Bodies.LooksLikeHtml(body, mediaType) || trimmed.StartsWith('<')))
+            return BarBatch.Fail(RejectReasons.HtmlPage, "HTML page instead of CSV (key wall or proof-of-work interstitial)");
         if (trimmed.Length == 0 || trimmed.Equals("No data", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("Brak danych", StringComparison.OrdinalIgnoreCase))
             return new BarBatch([], []);
         if (trimmed.Contains("Exceeded the daily hits limit", StringComparison.OrdinalIgnoreCase))
             return BarBatch.Fail(RejectReasons.RateLimited, "Exceeded the daily hits limit");
-        var lines = trimmed.Split('\n');
-        // Old responses sometimes had PHP warnings before the header.
-        var header = Array.FindIndex(lines, l => l.StartsWith("Date,", StringComparison.Ordinal));
         if (header < 0)
             return BarBatch.Fail(RejectReasons.MalformedCsv, $"no 'Date,' header: {Bodies.Snippet(trimmed)}");
         var columns = lines[header].TrimEnd('\r').Split(',');
