@@ -111,6 +111,11 @@ public sealed class AlphaVantageProvider(ProviderHttp http, IOptionsMonitor<Sour
         {
             return BarBatch.Fail(RejectReasons.MalformedJson, e.Message);
         }
+        catch (ArgumentException e)
+        {
+            // Text that cannot be UTF-8 (a lone surrogate) is not JSON either.
+            return BarBatch.Fail(RejectReasons.MalformedJson, e.Message);
+        }
     }
 
     private static string Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() ?? "" : e.GetRawText();

@@ -56,6 +56,11 @@ public sealed class FinnhubQuoteProvider(ProviderHttp http, IOptionsMonitor<Sour
         {
             return BarBatch.Fail(RejectReasons.MalformedJson, e.Message);
         }
+        catch (ArgumentException e)
+        {
+            // Text that cannot be UTF-8 (a lone surrogate) is not JSON either.
+            return BarBatch.Fail(RejectReasons.MalformedJson, e.Message);
+        }
     }
 
     private static decimal? Number(JsonElement o, string name) =>
@@ -118,6 +123,11 @@ public sealed class FinnhubNewsSource(ProviderHttp http, IOptionsMonitor<Sources
         }
         catch (JsonException e)
         {
+            return HeadlineBatch.Fail(RejectReasons.MalformedJson, e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            // Text that cannot be UTF-8 (a lone surrogate) is not JSON either.
             return HeadlineBatch.Fail(RejectReasons.MalformedJson, e.Message);
         }
     }

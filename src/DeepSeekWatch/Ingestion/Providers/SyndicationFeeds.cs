@@ -73,6 +73,11 @@ public sealed partial class SyndicationFeedSource(ProviderHttp http, string name
         {
             return HeadlineBatch.Fail(RejectReasons.MalformedXml, e.Message);
         }
+        catch (NotSupportedException e)
+        {
+            // e.g. an RSS version the formatter does not know.
+            return HeadlineBatch.Fail(RejectReasons.MalformedXml, e.Message);
+        }
 
         var items = new List<CandidateHeadline>();
         var rejected = new List<string>();

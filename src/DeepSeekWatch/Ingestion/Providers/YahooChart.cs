@@ -139,6 +139,11 @@ public sealed class YahooChartProvider(ProviderHttp http, Microsoft.Extensions.O
         {
             return BarBatch.Fail(RejectReasons.MalformedJson, e.Message);
         }
+        catch (ArgumentException e)
+        {
+            // Text that cannot be UTF-8 (a lone surrogate) is not JSON either.
+            return BarBatch.Fail(RejectReasons.MalformedJson, e.Message);
+        }
         catch (InvalidOperationException e)
         {
             return BarBatch.Fail(RejectReasons.MalformedJson, e.Message);
