@@ -124,7 +124,8 @@ public sealed class IngestionTestHost : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        // Trace: HttpClient logs URIs and headers at that level, so the secret tests see everything.
+        services.AddLogging(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<IObservationSink>(Sink);
         configure?.Invoke(services);

@@ -186,6 +186,8 @@ public sealed class OtherProviderTests : IAsyncLifetime
         await host.PollAsync("prices-alphavantage");
 
         Assert.Equal(1, host.Metrics.Rejected(RejectReasons.ServerError));
+        // HttpClient's own request logging is captured (at Trace), and even it carries no key.
+        Assert.Contains(host.Logs.Entries, e => e.Message.Contains("/query", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains(AlphaVantageKey, StringComparison.Ordinal) || (e.Exception?.ToString().Contains(AlphaVantageKey, StringComparison.Ordinal) ?? false));
     }
 }
