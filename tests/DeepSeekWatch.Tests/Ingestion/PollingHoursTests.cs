@@ -29,10 +29,10 @@ public class PollingHoursTests
         var clock = new FakeTimeProvider(Utc(2025, 3, 7, 9, 0)); // Friday 04:00 EST
         Assert.True(PricePoller.IsPollingTime(clock.GetUtcNow(), Hours()));
         Assert.False(PricePoller.IsPollingTime(clock.GetUtcNow(), Hours(pre: false)));
-        clock.SetUtcNow(Utc(2025, 3, 10, 8, 0)); // Monday 04:00 EDT
-        Assert.True(PricePoller.IsPollingTime(clock.GetUtcNow(), Hours()));
-        clock.SetUtcNow(Utc(2025, 3, 10, 7, 59));
+        clock.SetUtcNow(Utc(2025, 3, 10, 7, 59)); // Monday 03:59 EDT (08:59 UTC would have been 03:59 EST)
         Assert.False(PricePoller.IsPollingTime(clock.GetUtcNow(), Hours()));
+        clock.Advance(TimeSpan.FromMinutes(1)); // 04:00 EDT
+        Assert.True(PricePoller.IsPollingTime(clock.GetUtcNow(), Hours()));
     }
 
     [Fact]
