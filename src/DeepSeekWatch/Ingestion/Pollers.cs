@@ -208,7 +208,7 @@ public sealed partial class HeadlinePoller(
                 failures++;
                 rejected++;
                 metrics.Rejected(source.Provider, reason);
-                LogFetchFailed(source.Provider, source.Name, reason, batch.Detail ?? "");
+                LogFetchFailed(source.Provider, source.LogName, reason, batch.Detail ?? "");
                 continue;
             }
             foreach (var r in batch.ItemRejections)
@@ -217,7 +217,7 @@ public sealed partial class HeadlinePoller(
                 metrics.Rejected(source.Provider, r);
             }
             if (batch.ItemRejections.Count > 0)
-                LogItemsRejected(source.Provider, source.Name, batch.ItemRejections.Count, string.Join(',', batch.ItemRejections.Distinct()));
+                LogItemsRejected(source.Provider, source.LogName, batch.ItemRejections.Count, string.Join(',', batch.ItemRejections.Distinct()));
             var sourcePublished = 0;
             foreach (var item in batch.Items.OrderBy(i => i.PublishedAt ?? DateTimeOffset.MinValue))
             {
@@ -226,7 +226,7 @@ public sealed partial class HeadlinePoller(
                 {
                     rejected++;
                     metrics.Rejected(source.Provider, problem);
-                    LogHeadlineRejected(source.Provider, source.Name, problem);
+                    LogHeadlineRejected(source.Provider, source.LogName, problem);
                     continue;
                 }
                 var url = HeadlineIdentity.CanonicalUrl(item.Url!);

@@ -182,6 +182,18 @@ public sealed class FeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_private_feed_key_in_the_url_never_reaches_the_logs()
+    {
+        _server.MapText("/private", "Service Unavailable", "text/plain", 503);
+        await using var host = new IngestionTestHost(OneFeed("/private?key=feed-secret-789"), Now);
+
+        await host.PollAsync(IngestionServiceCollectionExtensions.HeadlinesRss);
+
+        Assert.Contains(host.Warnings, w => w.Contains("/private", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("feed-secret-789", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_empty_channel_is_an_empty_success()
     {
         var batch = SyndicationFeedSource.Parse("<rss version=\"2.0\"><channel><title>t</title><link>https://x.example/</link><description>d</description></channel></rss>", "application/xml", "x", []);

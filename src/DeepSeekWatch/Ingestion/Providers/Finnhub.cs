@@ -76,6 +76,8 @@ public sealed class FinnhubNewsSource(ProviderHttp http, IOptionsMonitor<Sources
 
     public string Provider => ProviderTag;
 
+    public string LogName => $"{ProviderTag} {symbol}";
+
     public async Task<HeadlineBatch> FetchAsync(DateTimeOffset now, CancellationToken ct)
     {
         var o = options.CurrentValue.Prices.Finnhub;

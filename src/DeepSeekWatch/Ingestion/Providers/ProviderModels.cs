@@ -42,6 +42,9 @@ public interface IHeadlineSource
     /// <summary>The metrics' provider tag, e.g. <c>rss</c>.</summary>
     string Provider { get; }
 
+    /// <summary>How logs name the source: never a URL's query, which could carry a key.</summary>
+    string LogName { get; }
+
     Task<HeadlineBatch> FetchAsync(DateTimeOffset now, CancellationToken ct);
 }
 

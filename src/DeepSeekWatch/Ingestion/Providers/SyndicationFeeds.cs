@@ -22,6 +22,8 @@ public sealed partial class SyndicationFeedSource(ProviderHttp http, string name
 
     public string FeedName => name;
 
+    public string LogName { get; } = $"{name} <{ProviderHttp.Redact(url)}>";
+
     public async Task<HeadlineBatch> FetchAsync(DateTimeOffset now, CancellationToken ct)
     {
         var fetch = await http.GetAsync(ClientName, url, null, ct);
