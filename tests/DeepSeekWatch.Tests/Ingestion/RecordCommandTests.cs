@@ -122,6 +122,34 @@ public sealed class RecordCommandTests : IAsyncLifetime
         Assert.True(replay.ExitCode == 0, replay.ToString());
     }
 
+    [Fact]
+    public async Task Record_without_cycles_runs_on_the_Quartz_schedules_until_cancelled_and_leaves_a_readable_tape()
+    {
+        foreach (var symbol in new[] { "NVDA", "SPY", "QQQ" })
+            _server.MapFile($"/v8/finance/chart/{symbol}", $"yahoo-chart-{symbol}-5m.json", "application/json");
+        _server.MapFile("/rss/2.0/headline", "yahoo-rss-NVDA.xml", "application/xml");
+        _server.MapFile("/rss/search", "google-news-DeepSeek.xml", "application/rss+xml");
+        var tape = Path.Combine(_dir, "scheduled.jsonl");
+        var parse = DeepSeekWatch.Hosting.CommandLine.Build().Parse(Args(tape, "--set", "Sources:PollInterval=00:00:00.200"));
+        using var cts = new CancellationTokenSource();
+
+        var run = parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() }, cts.Token);
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        // Wait (bounded) until both jobs have run more than once; the jobs flush the tape after each run.
+        while (_server.Count("/v8/finance/chart/NVDA") < 2 || _server.Count("/rss/search") < 2)
+        {
+            Assert.True(limit.Elapsed < TimeSpan.FromSeconds(30) && !run.IsCompleted, "the scheduled jobs did not run twice");
+            await Task.Delay(20);
+        }
+        await cts.CancelAsync();
+        var code = await run;
+
+        Assert.Equal(0, code);
+        var contents = DeepSeekWatch.Replay.TapeReader.ReadFile(tape, strict: true);
+        Assert.Equal(18, contents.Events.OfType<DeepSeekWatch.Replay.TapeEvent.Bar>().Count());
+        Assert.Equal(3, contents.Events.OfType<DeepSeekWatch.Replay.TapeEvent.Headline>().Count());
+    }
+
     [Theory]
     [InlineData("--cycles", "0")]
     [InlineData("--cycles", "-3")]
