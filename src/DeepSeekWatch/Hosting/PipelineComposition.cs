@@ -63,6 +63,8 @@ public static class PipelineComposition
         services.AddSingleton(sp => new KeywordHeadlineClassifier(sp.GetRequiredService<IOptions<SpineDetectionOptions>>().Value.AiTerms));
         services.AddSingleton<IHeadlineClassification, KeywordHeadlineClassification>();
         services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<MarketState>();
+        services.AddSingleton<HeadlineLog>();
 
         var activity = new PipelineActivity();
         services.AddSingleton(activity);

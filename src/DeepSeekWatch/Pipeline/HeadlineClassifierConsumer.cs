@@ -6,13 +6,14 @@ using Microsoft.Extensions.Options;
 namespace DeepSeekWatch.Pipeline;
 
 /// <summary>Classifies each observed headline; AI news goes on as <see cref="AiHeadlineDetected"/>.</summary>
-public sealed class HeadlineClassifierConsumer(IHeadlineClassification classifier, PipelineMetrics metrics) : IConsumer<HeadlineObserved>
+public sealed class HeadlineClassifierConsumer(IHeadlineClassification classifier, HeadlineLog log, PipelineMetrics metrics) : IConsumer<HeadlineObserved>
 {
     public async Task Consume(ConsumeContext<HeadlineObserved> context)
     {
         var h = context.Message;
         metrics.HeadlineObserved();
         var result = classifier.Classify(h);
+        log.Add(new ClassifiedHeadline(h.Title, h.Url, h.Publisher, h.PublishedAt, h.Source, result is not null, result?.Score ?? 0, result?.MatchedTerms ?? [], result?.Symbols ?? h.Tickers, result?.Groups ?? []));
         if (result is null)
             return;
         metrics.AiHeadline();

@@ -33,11 +33,12 @@ public sealed class DetectorHost(IDetectionEngine engine)
 /// outbox, so a consumer that fails publishes nothing; the retry (or a redelivery) gets the same outputs again from
 /// the engine, which remembers what each event caused.
 /// </summary>
-public sealed class ReactionDetectorConsumer(DetectorHost detector, PipelineMetrics metrics) : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>
+public sealed class ReactionDetectorConsumer(DetectorHost detector, MarketState market, PipelineMetrics metrics) : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>
 {
     public Task Consume(ConsumeContext<PriceBarObserved> context)
     {
         metrics.BarObserved();
+        market.Observe(context.Message);
         return PublishAsync(context, detector.OnBar(context.Message));
     }
 
