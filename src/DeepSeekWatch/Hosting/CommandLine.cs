@@ -21,6 +21,7 @@ internal static class CommandLine
             root.Options.Add(option);
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(Analysis.IndicatorsCommand.Create());
         return root;
     }
 
