@@ -33,7 +33,12 @@ internal static class IndicatorsCommand
             Description = "Output format: json (default) or csv.",
             DefaultValueFactory = _ => "json",
         };
-        format.AcceptOnlyFromAmong("json", "csv");
+        // A validator rather than AcceptOnlyFromAmong, whose message spans several lines.
+        format.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is not ("json" or "csv") and var value)
+                result.AddError($"--format must be json or csv, not '{value}'");
+        });
 
         var command = new Command("indicators", "Computes one indicator over a CSV of bars and prints the results (JSON array or CSV).")
         {
