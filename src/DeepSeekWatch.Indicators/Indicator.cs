@@ -28,6 +28,9 @@ public abstract class Indicator<TInput, TResult>
     where TResult : struct, IIndicatorResult
 {
     private long _lastUtcTicks;
+    private bool _hasLast;
+    private DateTimeOffset _lastTime;
+    private TResult _current;
 
     protected Indicator(string name, int warmUpPeriod)
     {
@@ -48,10 +51,10 @@ public abstract class Indicator<TInput, TResult>
     public virtual bool IsReady => Samples >= WarmUpPeriod;
 
     /// <summary>The time of the last accepted input, or null before the first.</summary>
-    public DateTimeOffset? LastTime { get; private set; }
+    public DateTimeOffset? LastTime => _hasLast ? _lastTime : null;
 
     /// <summary>The result of the last accepted input (default before the first).</summary>
-    public TResult Current { get; private set; }
+    public TResult Current => _current;
 
     /// <summary>
     /// Adds one input. Throws <see cref="ArgumentOutOfRangeException"/> (parameter <c>time</c>) for a time that is not
@@ -60,28 +63,27 @@ public abstract class Indicator<TInput, TResult>
     /// </summary>
     public TResult Update(DateTimeOffset time, TInput input)
     {
-        if (LastTime is not null && time.UtcTicks <= _lastUtcTicks)
-        {
-            throw new ArgumentOutOfRangeException(nameof(time), time,
-                $"{Name}: time {time:O} is not after the last accepted time {LastTime.Value:O}; indicators accept inputs in strictly increasing time only (call Reset() to start over).");
-        }
+        var ticks = time.UtcTicks;
+        if (_hasLast && ticks <= _lastUtcTicks)
+            ThrowNotForward(time);
         Validate(in input);
-        var result = Compute(time, in input);
-        _lastUtcTicks = time.UtcTicks;
-        LastTime = time;
+        _current = Compute(time, in input);
+        _lastUtcTicks = ticks;
+        _lastTime = time;
+        _hasLast = true;
         Samples++;
-        Current = result;
-        return result;
+        return _current;
     }
 
     /// <summary>Forgets every input: the indicator is as new.</summary>
     public void Reset()
     {
         ResetCore();
-        LastTime = null;
+        _hasLast = false;
+        _lastTime = default;
         _lastUtcTicks = 0;
         Samples = 0;
-        Current = default;
+        _current = default;
     }
 
     /// <summary>Resets, then computes the results of a whole series (times and inputs of equal length) into a new array.</summary>
@@ -103,6 +105,10 @@ public abstract class Indicator<TInput, TResult>
         for (var i = 0; i < inputs.Length; i++)
             destination[i] = Update(times[i], inputs[i]);
     }
+
+    private void ThrowNotForward(DateTimeOffset time) =>
+        throw new ArgumentOutOfRangeException(nameof(time), time,
+            $"{Name}: time {time:O} is not after the last accepted time {_lastTime:O}; indicators accept inputs in strictly increasing time only (call Reset() to start over).");
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the offending field; must not change state.</summary>
     protected abstract void Validate(in TInput input);
