@@ -126,6 +126,7 @@ public sealed partial class ClassifierOptions
                 "通胀", "インフレ", "Inflation*", "Arbeitsmarkt"),
             N("tariffs", -1.0, "tariff*", "trade war*", "关税", "関税", "Zoll", "Zölle", "Zöllen", "droits de douane",
                 "aranceles", "arancel"),
+            N("non-AI", -1.0, "non-AI-related"),
             N("AI-generated content", -1.0, "AI-generated", "AI generated", "AI-written", "AI-made", "deepfake*",
                 "AI art", "AI image*", "AI song*", "AI music", "AI slop"),
             N("legal", -0.7, "antitrust", "lawsuit*", "sued", "sues", "copyright*", "monopol*", "trial", "judge",
