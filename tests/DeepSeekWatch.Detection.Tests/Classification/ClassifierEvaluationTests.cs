@@ -25,6 +25,38 @@ public sealed class ClassifierEvaluationTests(ITestOutputHelper output)
         Assert.True(result.Recall >= 0.9, $"recall {result.Recall:F3}");
     }
 
+    [Theory]
+    [InlineData("title,summary,label,note\n\"Nvidia sinks\",,maybe,x\n", "Line 2: label must be 'ai' or 'non-ai'")]
+    [InlineData("title,summary,label,note\n\"Nvidia, sinks\",ai,x\n", "Line 2: expected 4 fields, found 3")]
+    [InlineData("title,summary,label,note\n,,ai,x\n", "Line 2: title is empty")]
+    [InlineData("title,label\n", "must start with the header")]
+    [InlineData("title,summary,label,note\n\"unterminated,,ai,x\n", "Line 2: unterminated quoted field")]
+    public void A_malformed_labelled_file_fails_with_the_line_number(string csv, string expected)
+    {
+        var ex = Assert.Throws<FormatException>(() => LabelledHeadlines.Parse(csv));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quoted_fields_with_commas_and_doubled_quotes_are_read_whole()
+    {
+        var set = LabelledHeadlines.Parse("title,summary,label,note\n\"A, \"\"B\"\"\",\"s\",ai,n\n");
+        Assert.Equal("A, \"B\"", Assert.Single(set).Title);
+    }
+
+    [Fact]
+    public void Precision_and_recall_are_computed_from_the_confusion_counts()
+    {
+        // 3 true positives, 1 false positive, 2 false negatives, 4 true negatives.
+        var outcomes = Enumerable.Repeat((true, true), 3)
+            .Concat([(false, true)])
+            .Concat(Enumerable.Repeat((true, false), 2))
+            .Concat(Enumerable.Repeat((false, false), 4));
+        var (precision, recall) = Score(outcomes);
+        Assert.Equal(0.75, precision, 10);
+        Assert.Equal(0.6, recall, 10);
+    }
+
     internal static (double Precision, double Recall) Score(IEnumerable<(bool Expected, bool Actual)> outcomes)
     {
         int tp = 0, fp = 0, fn = 0;
