@@ -10,11 +10,15 @@ public sealed partial class ClassifierOptions
     private static readonly string[] BigTech = [MagnificentSeven];
     private static readonly string[] None = [];
 
-    /// <summary>A fresh copy of the built-in lexicon (safe to modify or bind onto).</summary>
+    /// <summary>
+    /// A fresh copy of the built-in lexicon written out in the lists, with <see cref="UseBuiltInLexicon"/>
+    /// off (so nothing is counted twice); safe to modify.
+    /// </summary>
     public static ClassifierOptions Default => CreateDefault();
 
     private static ClassifierOptions CreateDefault() => new()
     {
+        UseBuiltInLexicon = false,
         Threshold = 1.0,
         ContextCap = 0.5,
         Terms =

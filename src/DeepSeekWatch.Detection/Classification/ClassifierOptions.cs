@@ -4,9 +4,13 @@ namespace DeepSeekWatch.Detection.Classification;
 
 /// <summary>
 /// Configuration of <see cref="LexiconHeadlineClassifier"/>, bound from <see cref="SectionName"/>.
-/// A new instance is empty (no lexicon); <see cref="Default"/> is a fresh copy of the built-in lexicon.
-/// The configuration binder appends list items and merges dictionary keys, so binding onto
-/// <see cref="Default"/> extends the built-in lexicon and binding onto <c>new()</c> replaces it.
+/// With <see cref="UseBuiltInLexicon"/> (the default) the classifier uses the built-in lexicon plus
+/// whatever the lists here hold, so <c>new ClassifierOptions()</c> bound from configuration extends the
+/// built-in lexicon and validation errors name the configuration keys exactly. Within the terms of one
+/// kind, a later entry with the same <see cref="LexiconTerm.Term"/> (ignoring case) replaces an earlier
+/// one, so configuration can re-weight a built-in term or drop it with <c>Enabled: false</c>; aliases of
+/// a configured symbol are added to the built-in ones. <see cref="Default"/> is the built-in lexicon
+/// written out in the lists (with <see cref="UseBuiltInLexicon"/> off), for code that wants to edit it.
 /// </summary>
 public sealed partial class ClassifierOptions
 {
@@ -14,6 +18,9 @@ public sealed partial class ClassifierOptions
 
     /// <summary>Longest phrase, in tokens, the lexicon may hold (bounds matching work per token).</summary>
     public const int MaxPhraseTokens = 8;
+
+    /// <summary>Use the built-in lexicon underneath the lists configured here (default true).</summary>
+    public bool UseBuiltInLexicon { get; set; } = true;
 
     /// <summary>A headline is AI news when its score reaches this (and an AI term matched).</summary>
     public double Threshold { get; set; } = 1.0;
@@ -72,8 +79,8 @@ public sealed partial class ClassifierOptions
                 ValidatePhrases(errors, $"{key}:Aliases", aliases.Aliases);
                 ValidatePhrases(errors, $"{key}:CaseSensitiveAliases", aliases.CaseSensitiveAliases);
                 ValidatePhrases(errors, $"{key}:Exclusions", aliases.Exclusions);
-                if ((aliases.Aliases?.Count ?? 0) + (aliases.CaseSensitiveAliases?.Count ?? 0) == 0)
-                    errors.Add($"{key} has no aliases (Aliases or CaseSensitiveAliases)");
+                if ((aliases.Aliases?.Count ?? 0) + (aliases.CaseSensitiveAliases?.Count ?? 0) + (aliases.Exclusions?.Count ?? 0) == 0)
+                    errors.Add($"{key} has no aliases (Aliases, CaseSensitiveAliases or Exclusions)");
             }
         }
 
@@ -175,6 +182,9 @@ public sealed partial class ClassifierOptions
 public sealed class LexiconTerm
 {
     public string Term { get; set; } = "";
+
+    /// <summary>False switches the entry off (useful to drop a built-in term from configuration).</summary>
+    public bool Enabled { get; set; } = true;
 
     public double Weight { get; set; }
 

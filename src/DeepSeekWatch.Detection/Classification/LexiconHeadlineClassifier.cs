@@ -37,22 +37,30 @@ public sealed class LexiconHeadlineClassifier : IHeadlineClassifier
             throw new ArgumentException("Invalid headline classifier options: " + string.Join("; ", errors), nameof(options));
         this.options = options;
 
+        var builtIn = options.UseBuiltInLexicon ? ClassifierOptions.Default : new ClassifierOptions { UseBuiltInLexicon = false };
         var order = 0;
-        AddTerms(options.Terms, Kind.Term, ref order);
-        AddTerms(options.ContextTerms, Kind.Context, ref order);
-        AddTerms(options.NegatingContexts, Kind.Negation, ref order);
-        foreach (var (key, aliases) in options.Symbols.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        AddTerms([.. builtIn.Terms, .. options.Terms], Kind.Term, ref order);
+        AddTerms([.. builtIn.ContextTerms, .. options.ContextTerms], Kind.Context, ref order);
+        AddTerms([.. builtIn.NegatingContexts, .. options.NegatingContexts], Kind.Negation, ref order);
+
+        var symbols = builtIn.Symbols
+            .Concat(options.Symbols)
+            .GroupBy(kv => kv.Key.Trim().ToUpperInvariant(), StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var group in symbols)
         {
-            var symbol = key.Trim().ToUpperInvariant();
-            var entry = new Entry(Kind.Alias, order, symbol, 0, null, [], symbol);
+            var entry = new Entry(Kind.Alias, order, group.Key, 0, null, [], group.Key);
             var exclusion = entry with { Kind = Kind.Exclusion };
             order++;
-            foreach (var alias in aliases.Aliases)
-                AddPhrase(alias, caseSensitive: false, entry);
-            foreach (var alias in aliases.CaseSensitiveAliases)
-                AddPhrase(alias, caseSensitive: true, entry);
-            foreach (var phrase in aliases.Exclusions)
-                AddPhrase(phrase, caseSensitive: false, exclusion);
+            foreach (var (_, aliases) in group)
+            {
+                foreach (var alias in aliases.Aliases)
+                    AddPhrase(alias, caseSensitive: false, entry);
+                foreach (var alias in aliases.CaseSensitiveAliases)
+                    AddPhrase(alias, caseSensitive: true, entry);
+                foreach (var phrase in aliases.Exclusions)
+                    AddPhrase(phrase, caseSensitive: false, exclusion);
+            }
         }
     }
 
@@ -185,7 +193,15 @@ public sealed class LexiconHeadlineClassifier : IHeadlineClassifier
 
     private void AddTerms(List<LexiconTerm> terms, Kind kind, ref int order)
     {
-        foreach (var term in terms)
+        // A later entry with the same name replaces an earlier one (configuration appended to the defaults).
+        var effective = terms
+            .Select((term, index) => (term, index))
+            .GroupBy(x => x.term.Term.Trim(), StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.Last())
+            .OrderBy(x => x.index)
+            .Select(x => x.term)
+            .Where(t => t.Enabled);
+        foreach (var term in effective)
         {
             var groups = term.Groups.Select(g => g.Trim()).Distinct(StringComparer.Ordinal).ToArray();
             var family = string.IsNullOrWhiteSpace(term.Family) ? null : term.Family.Trim();

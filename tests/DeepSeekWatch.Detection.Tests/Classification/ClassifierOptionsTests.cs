@@ -19,12 +19,48 @@ public sealed class ClassifierOptionsTests
     }
 
     [Fact]
-    public void A_new_instance_is_empty_and_valid()
+    public void A_new_instance_has_empty_lists_is_valid_and_uses_the_built_in_lexicon()
     {
         var options = new ClassifierOptions();
         Assert.Empty(options.Terms);
+        Assert.Empty(options.Symbols);
         Assert.Empty(options.Validate());
-        Assert.False(new LexiconHeadlineClassifier(options).Classify("DeepSeek AI chips", null, []).IsAi);
+        var c = new LexiconHeadlineClassifier(options).Classify("DeepSeek rattles Nvidia", null, []);
+        Assert.True(c.IsAi);
+        Assert.Equal(["NVDA"], c.Symbols);
+    }
+
+    [Fact]
+    public void Without_the_built_in_lexicon_an_empty_instance_recognises_nothing()
+    {
+        var options = new ClassifierOptions { UseBuiltInLexicon = false };
+        var c = new LexiconHeadlineClassifier(options).Classify("DeepSeek AI chips rattle Nvidia", null, []);
+        Assert.False(c.IsAi);
+        Assert.Empty(c.MatchedTerms);
+        Assert.Empty(c.Symbols);
+    }
+
+    [Fact]
+    public void Configured_entries_extend_the_built_in_lexicon_and_override_terms_of_the_same_name()
+    {
+        var options = new ClassifierOptions
+        {
+            Terms =
+            [
+                new LexiconTerm { Term = "quantum chip", Weight = 1.5, Variants = ["qubit*"] },
+                new LexiconTerm { Term = "DEEPSEEK", Weight = 0.2 },
+                new LexiconTerm { Term = "Stargate", Weight = 1, Enabled = false },
+            ],
+            Symbols = new() { ["NVDA"] = new SymbolAliases { Aliases = ["Team Green"] } },
+        };
+        var classifier = new LexiconHeadlineClassifier(options);
+
+        Assert.True(classifier.Classify("Startup doubles its qubits", null, []).IsAi);
+        Assert.Equal(0.2, classifier.Classify("DeepSeek news", null, []).Score);
+        Assert.Empty(classifier.Classify("Stargate", null, []).MatchedTerms);
+        Assert.True(classifier.Classify("AI chips in demand", null, []).IsAi);
+        Assert.Equal(["NVDA"], classifier.Classify("Team Green", null, []).Symbols);
+        Assert.Equal(["NVDA"], classifier.Classify("Nvidia", null, []).Symbols);
     }
 
     public static TheoryData<Action<ClassifierOptions>, string> Problems => new()
@@ -47,6 +83,7 @@ public sealed class ClassifierOptionsTests
         { o => o.MaxInputChars = 10, "Detection:Classifier:MaxInputChars must be between 100 and 1000000" },
         { o => o.Symbols["NOT A SYMBOL"] = new SymbolAliases { Aliases = ["x"] }, "Detection:Classifier:Symbols:NOT A SYMBOL is not a valid symbol" },
         { o => o.Symbols["XYZ"] = new SymbolAliases(), "Detection:Classifier:Symbols:XYZ has no aliases" },
+        { o => o.Terms.Insert(0, new LexiconTerm { Term = "x", Weight = double.NaN }), "Detection:Classifier:Terms:0:Weight must be finite" },
         { o => o.Symbols["NVDA"].Aliases.Add(""), "Detection:Classifier:Symbols:NVDA:Aliases:" },
         { o => o.Symbols["META"].Exclusions = null!, "Detection:Classifier:Symbols:META:Exclusions must not be null" },
     };
@@ -72,5 +109,19 @@ public sealed class ClassifierOptionsTests
         options.Terms[0].Weight = double.NaN;
         options.NegatingContexts[0].Weight = 1;
         Assert.Equal(3, options.Validate().Count);
+    }
+
+    [Fact]
+    public void Errors_in_configured_entries_name_their_own_index_when_the_built_in_lexicon_is_underneath()
+    {
+        var options = new ClassifierOptions
+        {
+            Terms =
+            [
+                new LexiconTerm { Term = "fine", Weight = 1 },
+                new LexiconTerm { Term = "broken", Weight = double.NaN },
+            ],
+        };
+        Assert.Equal(["Detection:Classifier:Terms:1:Weight must be finite (was NaN)"], options.Validate());
     }
 }

@@ -309,6 +309,7 @@ public sealed class LexiconHeadlineClassifierTests
     {
         var options = new ClassifierOptions
         {
+            UseBuiltInLexicon = false,
             Threshold = 1.0,
             Terms = [new LexiconTerm { Term = "quantum chip", Weight = 1.5, Variants = ["qubit*"], Groups = ["quantum"] }],
             Symbols = new() { ["IONQ"] = new SymbolAliases { Aliases = ["IonQ"] } },
@@ -328,10 +329,26 @@ public sealed class LexiconHeadlineClassifierTests
     {
         var options = new ClassifierOptions
         {
+            UseBuiltInLexicon = false,
             Terms = [new LexiconTerm { Term = "Llama", Weight = 1, CaseSensitive = true }],
         };
         var classifier = new LexiconHeadlineClassifier(options);
         Assert.True(classifier.Classify("Meta ships Llama 4", null, []).IsAi);
         Assert.False(classifier.Classify("Farm buys a llama", null, []).IsAi);
+    }
+
+    [Fact]
+    public void A_later_term_with_the_same_name_replaces_the_earlier_one_and_can_switch_it_off()
+    {
+        var reweighted = ClassifierOptions.Default;
+        reweighted.Terms.Add(new LexiconTerm { Term = "deepseek", Weight = 0.2 });
+        var c = new LexiconHeadlineClassifier(reweighted).Classify("DeepSeek news", null, []);
+        Assert.Equal(0.2, c.Score);
+        Assert.Equal(["deepseek"], c.MatchedTerms);
+        Assert.Empty(new LexiconHeadlineClassifier(reweighted).Classify("深度求索", null, []).MatchedTerms);
+
+        var disabled = ClassifierOptions.Default;
+        disabled.Terms.Add(new LexiconTerm { Term = "DeepSeek", Weight = 1, Enabled = false });
+        Assert.Empty(new LexiconHeadlineClassifier(disabled).Classify("DeepSeek news", null, []).MatchedTerms);
     }
 }
