@@ -110,6 +110,10 @@ public sealed partial class ClassifierOptions
             else if (PhraseError(term.Term) is { } termError)
                 errors.Add($"{k}:Term {termError}");
 
+            // A switched-off entry only needs its name (it may just drop a built-in term).
+            if (!term.Enabled)
+                continue;
+
             if (!double.IsFinite(term.Weight))
                 errors.Add($"{k}:Weight must be finite (was {Format(term.Weight)})");
             else if (positive && term.Weight <= 0)

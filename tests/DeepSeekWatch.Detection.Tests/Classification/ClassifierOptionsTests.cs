@@ -124,4 +124,15 @@ public sealed class ClassifierOptionsTests
         };
         Assert.Equal(["Detection:Classifier:Terms:1:Weight must be finite (was NaN)"], options.Validate());
     }
+
+    [Fact]
+    public void A_switched_off_term_needs_only_its_name()
+    {
+        var options = new ClassifierOptions { Terms = [new LexiconTerm { Term = "Stargate", Enabled = false }] };
+        Assert.Empty(options.Validate());
+        Assert.Empty(new LexiconHeadlineClassifier(options).Classify("Stargate", null, []).MatchedTerms);
+
+        options.Terms.Add(new LexiconTerm { Term = " ", Enabled = false });
+        Assert.Equal(["Detection:Classifier:Terms:1:Term must not be empty"], options.Validate());
+    }
 }

@@ -133,6 +133,28 @@ public sealed class LexiconHeadlineClassifierTests
         Assert.Contains("AI stocks", Classify("AI stocks: the ﬁnal selloff?").MatchedTerms);
     }
 
+    [Theory]
+    [InlineData("Nvidia soars to record as AI chip demand shows no sign of slowing")]
+    [InlineData("TSMC raises forecast on booming AI demand; chip stocks rally")]
+    [InlineData("Broadcom jumps as custom AI accelerator orders surge")]
+    public void Ai_news_that_is_good_for_chips_is_still_ai_news(string title)
+    {
+        var c = Classify(title);
+        Assert.True(c.IsAi, $"score {c.Score} [{string.Join(", ", c.MatchedTerms)}]");
+        Assert.Contains(ClassifierOptions.Semiconductors, c.Groups);
+    }
+
+    [Theory]
+    [InlineData("Stocks tumble as Trump tariffs spark selloff; Nvidia and Apple lead losses")]
+    [InlineData("Nasdaq slides after hot CPI report; chipmakers including Nvidia fall")]
+    [InlineData("Fed signals fewer rate cuts, sending tech shares lower")]
+    public void Non_ai_selloffs_that_name_ai_companies_are_not_ai_news(string title)
+    {
+        var c = Classify(title);
+        Assert.False(c.IsAi, $"score {c.Score} [{string.Join(", ", c.MatchedTerms)}]");
+        Assert.Contains(c.MatchedTerms, t => t.StartsWith("not:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Generic_ai_chatter_without_market_context_is_not_ai_news()
     {
