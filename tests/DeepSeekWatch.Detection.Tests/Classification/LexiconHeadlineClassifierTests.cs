@@ -75,6 +75,8 @@ public sealed class LexiconHeadlineClassifierTests
     [InlineData("Amazon rainforest deforestation falls")]
     [InlineData("Arm wrestling final draws crowds")]
     [InlineData("Mu-metal shielding demand rises")]
+    [InlineData("高通胀压力下美联储维持利率不变")]
+    [InlineData("亚马逊雨林砍伐面积下降")]
     public void Ordinary_words_that_are_company_names_do_not_link(string title)
     {
         Assert.Empty(Classify(title).Symbols);
