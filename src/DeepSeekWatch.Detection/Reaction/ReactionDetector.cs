@@ -33,6 +33,7 @@ public sealed class ReactionDetector : IDetectionEngine
     private readonly Queue<string> _headlineOrder = new();
     private readonly List<Alert> _alertBuffer = [];
     private readonly List<DropDetected> _dropBuffer = [];
+    private readonly List<(string Group, DateOnly Session)> _dirty = [];
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
 
@@ -290,53 +291,99 @@ public sealed class ReactionDetector : IDetectionEngine
             _groups[key] = gs = new GroupSession();
         var rank = SeverityRank.Of(member.Severity);
         var ai = member.Kind == AlertKinds.AiNewsDrop;
-        if (gs.Members.TryGetValue(member.Symbol!, out var known) && known.Rank >= rank && (known.Ai || !ai))
+        var known = gs.Members.TryGetValue(member.Symbol!, out var k) ? k : (Rank: -1, Ai: false, ReturnPct: 0d, Headlines: (IReadOnlyList<AlertHeadline>)[]);
+        if (known.Rank >= rank && (known.Ai || !ai))
             return;
         gs.Members[member.Symbol!] = (Math.Max(rank, known.Rank), ai || known.Ai, member.ReturnPct ?? 0, member.Headlines);
+        gs.LastAt = gs.LastAt > at ? gs.LastAt : at;
+        gs.LastReplay = member.Replay;
+        if (!_dirty.Contains(key))
+            _dirty.Add(key);
+    }
 
-        var needed = _options.SectorShock.Needed(group.Symbols.Count);
-        var aiMembers = gs.Members.Where(m => m.Value.Ai).ToList();
-        var level = -1;
-        for (var r = 2; r >= 0 && level < 0; r--)
+    /// <summary>
+    /// Evaluates the groups whose members changed in this event, after all of the event's decisions, so that members
+    /// decided together (the benchmark's bar releases them at once) make one sector shock at the level they reach together.
+    /// </summary>
+    private void EvaluateShocks()
+    {
+        for (var i = _dirty.Count - 1; i >= 0; i--)
         {
-            if (aiMembers.Count(m => m.Value.Rank >= r) >= needed)
-                level = r;
-        }
-        if (level < 0)
-            return;
-        var members = aiMembers.Select(m => m.Key).Order(StringComparer.Ordinal).ToList();
-        var headlines = Order(aiMembers.SelectMany(m => m.Value.Headlines).DistinctBy(h => (h.Url, h.Title)));
-        var meanReturn = aiMembers.Average(m => m.Value.ReturnPct);
-        if (level > gs.ShockRank)
-        {
-            gs.ShockRank = level;
-            var severity = SeverityRank.Name(level);
-            var shock = new Alert
+            var key = _dirty[i];
+            var group = _watchlist.Group(key.Group)!;
+            var gs = _groups[key];
+            if (!Settled(group, key.Session, gs.LastAt))
+                continue;
+            _dirty.RemoveAt(i);
+            var needed = _options.SectorShock.Needed(group.Symbols.Count);
+            var aiMembers = gs.Members.Where(m => m.Value.Ai).OrderBy(m => m.Key, StringComparer.Ordinal).ToList();
+            var level = -1;
+            for (var r = 2; r >= 0 && level < 0; r--)
             {
-                AlertId = AlertIds.ForGroup(group.Name, member.Session, severity),
-                Revision = 1,
-                Kind = AlertKinds.SectorShock,
-                Symbol = null,
-                Group = group.Name,
-                Members = members,
-                Severity = severity,
-                At = at,
-                Session = member.Session,
-                ReturnPct = meanReturn,
-                Benchmark = group.Benchmark,
-                Headlines = headlines,
-                Replay = member.Replay,
-            };
-            gs.ShockId = shock.AlertId;
-            _alerts[shock.AlertId] = shock;
-            _alertBuffer.Add(shock);
+                if (aiMembers.Count(m => m.Value.Rank >= r) >= needed)
+                    level = r;
+            }
+            if (level < 0)
+                continue;
+            var members = aiMembers.Select(m => m.Key).ToList();
+            var headlines = Order(aiMembers.SelectMany(m => m.Value.Headlines).DistinctBy(h => (h.Url, h.Title)));
+            var meanReturn = aiMembers.Average(m => m.Value.ReturnPct);
+            if (level > gs.ShockRank)
+            {
+                gs.ShockRank = level;
+                var severity = SeverityRank.Name(level);
+                var shock = new Alert
+                {
+                    AlertId = AlertIds.ForGroup(group.Name, key.Session, severity),
+                    Revision = 1,
+                    Kind = AlertKinds.SectorShock,
+                    Symbol = null,
+                    Group = group.Name,
+                    Members = members,
+                    Severity = severity,
+                    At = gs.LastAt,
+                    Session = key.Session,
+                    ReturnPct = meanReturn,
+                    Benchmark = group.Benchmark,
+                    Headlines = headlines,
+                    Replay = gs.LastReplay,
+                };
+                gs.ShockId = shock.AlertId;
+                _alerts[shock.AlertId] = shock;
+                _alertBuffer.Add(shock);
+            }
+            else if (gs.ShockId is { } id && _alerts.TryGetValue(id, out var current) && !current.Members.SequenceEqual(members))
+            {
+                var next = current with { Revision = current.Revision + 1, Members = members, Headlines = headlines, ReturnPct = meanReturn };
+                _alerts[id] = next;
+                _alertBuffer.Add(next);
+            }
         }
-        else if (gs.ShockId is { } id && _alerts.TryGetValue(id, out var current) && !current.Members.SequenceEqual(members))
+    }
+
+    /// <summary>
+    /// True when every member trading lately has been decided up to <paramref name="at"/> (its bar of that time
+    /// seen and not waiting for the benchmark), or when the event clock has passed the benchmark wait: a sector shock is
+    /// judged on all the members of one moment, whatever order their bars came in.
+    /// </summary>
+    private bool Settled(WatchGroup group, DateOnly session, DateTimeOffset at)
+    {
+        if (_clock > at + _options.BenchmarkWait)
+            return true;
+        foreach (var symbol in group.Symbols)
         {
-            var next = current with { Revision = current.Revision + 1, Members = members, Headlines = headlines, ReturnPct = meanReturn };
-            _alerts[id] = next;
-            _alertBuffer.Add(next);
+            // A member not seen for days is not waited for; one that traded lately is expected this session too.
+            if (!_symbols.TryGetValue(symbol, out var m) || m.Session is not { } last || last < session.AddDays(-7))
+                continue;
+            if (m.LastEnd < at)
+                return false;
+            foreach (var p in _pending)
+            {
+                if (p.State == m && p.Bar.End <= at)
+                    return false;
+            }
         }
+        return true;
     }
 
     private double ShortHorizon(SymbolState state, PriceBarObserved bar)
@@ -379,6 +426,8 @@ public sealed class ReactionDetector : IDetectionEngine
 
     private DetectionResult Flush()
     {
+        if (_dirty.Count > 0)
+            EvaluateShocks();
         if (_alertBuffer.Count == 0 && _dropBuffer.Count == 0)
             return DetectionResult.None;
         var result = new DetectionResult(_alertBuffer.ToArray(), _dropBuffer.ToArray());
@@ -419,6 +468,10 @@ public sealed class ReactionDetector : IDetectionEngine
         public int ShockRank { get; set; } = -1;
 
         public string? ShockId { get; set; }
+
+        public DateTimeOffset LastAt { get; set; }
+
+        public bool LastReplay { get; set; }
     }
 
     private sealed class SymbolState(string symbol, string[] groups, string? benchmark, DetectionOptions options)

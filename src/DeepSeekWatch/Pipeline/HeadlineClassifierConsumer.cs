@@ -12,12 +12,12 @@ public sealed class HeadlineClassifierConsumer(IHeadlineClassification classifie
     {
         var h = context.Message;
         metrics.HeadlineObserved();
-        var result = classifier.Classify(h);
-        log.Add(new ClassifiedHeadline(h.Title, h.Url, h.Publisher, h.PublishedAt, h.Source, result is not null, result?.Score ?? 0, result?.MatchedTerms ?? [], result?.Symbols ?? h.Tickers, result?.Groups ?? []));
-        if (result is null)
+        var (result, ai) = classifier.Classify(h);
+        log.Add(new ClassifiedHeadline(h.Title, h.Url, h.Publisher, h.PublishedAt, h.Source, result.IsAi, result.Score, result.MatchedTerms, result.Symbols, result.Groups));
+        if (ai is null)
             return;
         metrics.AiHeadline();
-        await context.Publish(result, context.CancellationToken);
+        await context.Publish(ai, context.CancellationToken);
     }
 }
 
