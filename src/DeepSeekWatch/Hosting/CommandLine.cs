@@ -21,6 +21,7 @@ internal static class CommandLine
             root.Options.Add(option);
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(Delivery.DeliveriesCommand.Create());
         return root;
     }
 
