@@ -67,6 +67,24 @@ internal sealed class DeliveryDispatcher(
 
     private async Task HandleAsync(DeliveryRecord delivery, CancellationToken cancellationToken)
     {
+        try
+        {
+            await HandleCoreAsync(delivery, cancellationToken);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // A stored alert that no longer reads would fail forever: set it aside for an operator instead.
+            await DeadLetterAsync(delivery, "unreadable", "the stored alert could not be read", cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Left claimed: the lease runs out and the next pass tries again. Only the type is logged (messages may quote a URL).
+            DeliveryLog.DeliveryFailed(logger, delivery.Id, delivery.Route, ex.GetType().Name);
+        }
+    }
+
+    private async Task HandleCoreAsync(DeliveryRecord delivery, CancellationToken cancellationToken)
+    {
         var route = options.FindRoute(delivery.Route);
         if (route is null || route.Kind != delivery.RouteKind)
         {

@@ -32,6 +32,9 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6008, Level = LogLevel.Information, Message = "Re-driving dead letter {DeliveryId} (alert {AlertId} r{Revision}) to route {Route}")]
     public static partial void Redriven(ILogger logger, string deliveryId, string alertId, int revision, string route);
 
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Error, Message = "Delivery {DeliveryId} to route {Route} could not be handled ({ErrorType}); it will be claimed again when its lease ends")]
+    public static partial void DeliveryFailed(ILogger logger, string deliveryId, string route, string errorType);
+
     [LoggerMessage(EventId = 6009, Level = LogLevel.Error, Message = "Delivery dispatcher pass failed ({ErrorType}); it will run again")]
     public static partial void DispatchFailed(ILogger logger, string errorType);
 }

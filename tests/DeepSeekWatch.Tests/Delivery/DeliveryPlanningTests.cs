@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using DeepSeekWatch.Contracts;
 using DeepSeekWatch.Delivery;
 
@@ -202,5 +203,55 @@ public class DeliveryPlanningTests
 
         Assert.Equal(2, receiver.Requests.Count);
         Assert.Equal(receiver.Requests[0].Header("webhook-id"), receiver.Requests[1].Header("webhook-id"));
+    }
+}
+
+public sealed class DeliveryDispatcherHostingTests
+{
+    [Fact]
+    public async Task The_hosted_dispatcher_sends_on_its_poll_interval_of_the_time_provider()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var h = new DeliveryHarness(new Dictionary<string, string?>
+        {
+            ["Notifications:Webhooks:0:Url"] = receiver.BaseUrl + "/hook",
+            ["Notifications:Webhooks:0:Secret"] = StandardWebhooksSpec.NewSecret(1),
+            ["Notifications:Delivery:PollInterval"] = "00:00:02",
+        });
+        var hosted = Assert.Single(h.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>());
+        await hosted.StartAsync(CancellationToken.None);
+        try
+        {
+            await h.Planner.PlanAsync(Alerts.Drop());
+            Assert.Empty(receiver.Requests);
+
+            h.Time.Advance(TimeSpan.FromSeconds(2));
+            await receiver.WaitForRequestsAsync(1);
+
+            Assert.Single(receiver.Requests);
+        }
+        finally
+        {
+            await hosted.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_stored_delivery_whose_alert_cannot_be_read_is_set_aside_as_a_dead_letter()
+    {
+        await using var h = new DeliveryHarness(new Dictionary<string, string?>
+        {
+            ["Notifications:Webhooks:0:Name"] = "hook",
+            ["Notifications:Webhooks:0:Url"] = "http://127.0.0.1:9/hook",
+            ["Notifications:Webhooks:0:Secret"] = StandardWebhooksSpec.NewSecret(1),
+        });
+        await h.Planner.PlanAsync(Alerts.Drop());
+        var stored = (await h.Store.ListPendingAsync(1))[0];
+        await h.Store.SaveAsync(stored with { Alert = "{not json" });
+
+        await h.Dispatcher.DispatchDueAsync();
+
+        var dead = Assert.Single(await h.Operations.ListDeadLettersAsync());
+        Assert.Equal("the stored alert could not be read", dead.DeadLetterReason);
     }
 }
