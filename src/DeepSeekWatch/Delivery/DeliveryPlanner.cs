@@ -38,10 +38,11 @@ internal sealed class DeliveryPlanner(
                 continue;
             }
             // The cooldown applies to alerts not yet sent on this route; an update of a sent alert always goes out.
+            // It runs on event time (the alerts' "at"), so a replay, fast or slow, suppresses exactly what live did.
             if (prior is not { Sent: true } && route.Cooldown > TimeSpan.Zero)
             {
-                var entry = new CooldownEntry(alert.AlertId, SeverityRank.Of(alert.Severity), now + route.Cooldown);
-                if (!await store.TryTakeCooldownAsync(route.Name, CooldownKey(alert), entry, now, cancellationToken))
+                var entry = new CooldownEntry(alert.AlertId, SeverityRank.Of(alert.Severity), alert.At + route.Cooldown);
+                if (!await store.TryTakeCooldownAsync(route.Name, CooldownKey(alert), entry, alert.At, cancellationToken))
                 {
                     await store.TryAdvancePlanAsync(route.Name, alert.AlertId, alert.Revision, sent: false, now, cancellationToken);
                     Skip(route, alert, "cooldown");

@@ -10,6 +10,16 @@ namespace DeepSeekWatch.Delivery;
 public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
+    /// Key of an optional keyed <see cref="TimeProvider"/> for delivery. When registered (e.g. <c>TimeProvider.System</c>
+    /// in <c>replay --notify</c>, whose pipeline runs on a virtual clock), delivery times its attempts, back-off, quiet
+    /// hours and signatures on it; otherwise it uses the unkeyed <see cref="TimeProvider"/>.
+    /// </summary>
+    public const string ClockKey = "DeepSeekWatch.Delivery.Clock";
+
+    internal static TimeProvider Clock(IServiceProvider sp) =>
+        sp.GetKeyedService<TimeProvider>(ClockKey) ?? sp.GetRequiredService<TimeProvider>();
+
+    /// <summary>
     /// Registers delivery: options bound from <c>Notifications:*</c> and validated at start (each problem names its key),
     /// the delivery store chosen by <c>Store:Kind</c>, the planner, the dispatcher (a hosted service), the operator
     /// operations and the named HTTP clients. Call <see cref="AddDeliveryConsumers"/> on the bus to feed it.
@@ -33,15 +43,15 @@ public static class DeliveryServiceCollectionExtensions
             var options = sp.GetRequiredService<DeliveryOptions>();
             return options.StoreKind == "redis"
                 ? new RedisDeliveryStore(sp.GetRequiredService<IConnectionMultiplexer>(), options)
-                : new MemoryDeliveryStore(sp.GetRequiredService<TimeProvider>(), options);
+                : new MemoryDeliveryStore(Clock(sp), options);
         });
 
         services.TryAddSingleton<DeliveryMetrics>();
-        services.TryAddSingleton<DeliveryPlanner>();
-        services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<SlackPacer>();
-        services.TryAddSingleton<DeliveryOperations>();
-        services.TryAddSingleton<DeliveryDispatcher>();
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryPlanner>(sp, Clock(sp)));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<DeliverySender>(sp, Clock(sp)));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryOperations>(sp, Clock(sp)));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryDispatcher>(sp, Clock(sp)));
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
 
         // Redirects are failures (Standard Webhooks), timeouts are per route on the TimeProvider, and the factory's own

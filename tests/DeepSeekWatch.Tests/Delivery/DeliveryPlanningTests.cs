@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using DeepSeekWatch.Contracts;
 using DeepSeekWatch.Delivery;
@@ -70,11 +71,11 @@ public class DeliveryPlanningTests
     {
         await using var h = Harness(("Cooldown", "00:30:00"));
 
-        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-a")));
-        h.Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(0, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-b")));
-        Assert.Equal(0, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Watch, alertId: "nvda-c")));
-        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("AVGO", Severities.Warning, alertId: "avgo-a"))); // another symbol
+        var at = DeliveryHarness.Start;
+        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-a", at: at)));
+        Assert.Equal(0, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-b", at: at.AddMinutes(10))));
+        Assert.Equal(0, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Watch, alertId: "nvda-c", at: at.AddMinutes(29))));
+        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("AVGO", Severities.Warning, alertId: "avgo-a", at: at.AddMinutes(10)))); // another symbol
         Assert.Equal(2, h.Metrics.Sum("deepseekwatch.delivery.skipped", "reason", "cooldown"));
     }
 
@@ -98,11 +99,23 @@ public class DeliveryPlanningTests
 
         Assert.Equal(1, await h.Planner.PlanAsync(first));
         Assert.Equal(1, await h.Planner.PlanAsync(first with { Revision = 2, Kind = AlertKinds.AiNewsDrop }));
-        h.Time.Advance(TimeSpan.FromMinutes(30));
-        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-b")));
+        Assert.Equal(0, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-b", at: first.At.AddMinutes(29))));
+        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-c", at: first.At.AddMinutes(30))));
 
         var update = (await h.Store.ListPendingAsync(10)).Single(d => d.AlertId == "nvda-a" && d.Revision == 2);
         Assert.True(update.IsUpdate);
+    }
+
+    [Fact]
+    public async Task The_cooldown_runs_on_the_alerts_event_time_not_on_the_clock_so_a_fast_replay_suppresses_what_live_did()
+    {
+        await using var h = Harness(("Cooldown", "00:30:00"));
+        var day1 = new DateTimeOffset(2025, 1, 27, 14, 31, 0, TimeSpan.Zero);
+
+        // A replay at full speed: the clock hardly moves, the events span days.
+        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-1", at: day1)));
+        Assert.Equal(0, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-2", at: day1.AddMinutes(5))));
+        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-3", at: day1.AddDays(1))));
     }
 
     [Fact]
@@ -253,5 +266,33 @@ public sealed class DeliveryDispatcherHostingTests
 
         var dead = Assert.Single(await h.Operations.ListDeadLettersAsync());
         Assert.Equal("the stored alert could not be read", dead.DeadLetterReason);
+    }
+}
+
+public sealed class DeliveryClockTests
+{
+    [Fact]
+    public async Task A_keyed_delivery_clock_times_and_signs_deliveries_while_the_pipeline_runs_on_a_virtual_clock()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var virtualClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 1, 27, 14, 31, 0, TimeSpan.Zero));
+        var wallClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 15, 0, 0, TimeSpan.Zero));
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Notifications:Webhooks:0:Url"] = receiver.BaseUrl + "/hook",
+            ["Notifications:Webhooks:0:Secret"] = StandardWebhooksSpec.NewSecret(1),
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(virtualClock)
+            .AddKeyedSingleton<TimeProvider>(DeliveryServiceCollectionExtensions.ClockKey, wallClock)
+            .AddLogging()
+            .AddDelivery(configuration)
+            .BuildServiceProvider();
+
+        await services.GetRequiredService<DeliveryPlanner>().PlanAsync(Alerts.Drop(replay: true));
+        await services.GetRequiredService<DeliveryDispatcher>().DispatchDueAsync();
+
+        var request = Assert.Single(receiver.Requests);
+        Assert.Equal(wallClock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), request.Header("webhook-timestamp"));
     }
 }

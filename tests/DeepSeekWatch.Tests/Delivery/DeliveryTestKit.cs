@@ -205,7 +205,8 @@ internal static class Alerts
         string group = "semiconductors",
         int revision = 1,
         string? alertId = null,
-        bool replay = false) => new()
+        bool replay = false,
+        DateTimeOffset? at = null) => new()
     {
         AlertId = alertId ?? $"{symbol.ToLowerInvariant()}-2025-01-27-{severity}",
         Revision = revision,
@@ -213,7 +214,7 @@ internal static class Alerts
         Symbol = symbol,
         Group = group,
         Severity = severity,
-        At = new DateTimeOffset(2025, 1, 27, 14, 31, 0, TimeSpan.Zero),
+        At = at ?? new DateTimeOffset(2025, 1, 27, 14, 31, 0, TimeSpan.Zero),
         Session = new DateOnly(2025, 1, 27),
         Price = 118.42m,
         ReferencePrice = 142.62m,
