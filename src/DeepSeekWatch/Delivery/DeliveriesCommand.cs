@@ -3,6 +3,7 @@ using System.Globalization;
 using DeepSeekWatch.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace DeepSeekWatch.Delivery;
@@ -83,6 +84,8 @@ internal static class DeliveriesCommand
         {
             var builder = Host.CreateApplicationBuilder();
             AppConfiguration.Apply(builder.Configuration, parse);
+            // The command prints its own results; only problems are logged.
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddDelivery(builder.Configuration);
             using var host = builder.Build();
             var options = host.Services.GetRequiredService<DeliveryOptions>();

@@ -26,6 +26,9 @@ public static class DeliveryServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddDelivery(this IServiceCollection services, IConfiguration configuration)
     {
+        // Idempotent: a second call must not start a second dispatcher loop.
+        if (services.Any(d => d.ServiceType == typeof(DeliveryDispatcher)))
+            return services;
         services.AddOptions<DeliveryOptions>()
             .Configure(o => DeliveryOptionsBinder.Bind(configuration, o))
             .ValidateOnStart();

@@ -107,3 +107,18 @@ public class DeliveryConfigurationTests
         Assert.Equal(TimeSpan.FromMinutes(5), routes[1].Cooldown);
     }
 }
+
+public class DeliveryRegistrationTests
+{
+    [Fact]
+    public void Adding_delivery_twice_registers_one_dispatcher()
+    {
+        var configuration = new ConfigurationBuilder().Build();
+        var services = new ServiceCollection().AddLogging();
+
+        services.AddDelivery(configuration).AddDelivery(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Single(provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>());
+    }
+}
