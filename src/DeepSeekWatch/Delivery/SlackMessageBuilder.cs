@@ -18,6 +18,8 @@ internal static class SlackMessageBuilder
     public const int MaxFields = 10;
     public const int MaxFieldText = 2000;
     public const int MaxFallbackText = 3000;
+    private const int MaxLinkTitle = 300;
+    private const int MaxLinkUrl = 2000;
 
     public static string Build(Alert alert, bool isUpdate)
     {
@@ -49,20 +51,19 @@ internal static class SlackMessageBuilder
         blocks.Add(new JsonObject
         {
             ["type"] = "section",
-            ["text"] = Mrkdwn(Escape(Truncate($"*{subject}* · {alert.Group} · {TapeTimeText(alert.At)}", MaxSectionText))),
+            ["text"] = Mrkdwn(Truncate(Escape($"*{subject}* · {alert.Group} · {TapeTimeText(alert.At)}"), MaxSectionText)),
             ["fields"] = fields,
         });
 
         if (alert.Kind == AlertKinds.SectorShock && alert.Members.Count > 0)
             AddChunkedSections(blocks, "*Members dropping*", alert.Members.Select(Escape).ToList(), ", ", MaxBlocks - 2);
 
-        var reserved = 1; // the context block at the end
         if (alert.Headlines.Count > 0)
         {
             var lines = alert.Headlines
                 .Select(h => $"• {Link(h.Url, h.Title)} — {Escape(h.Publisher)}, {TapeTimeText(h.PublishedAt)}")
                 .ToList();
-            AddChunkedSections(blocks, "*Linked AI headlines*", lines, "\n", MaxBlocks - reserved);
+            AddChunkedSections(blocks, "*Linked AI headlines*", lines, "\n", MaxBlocks - 1); // the context block comes last
         }
 
         blocks.Add(new JsonObject
@@ -70,7 +71,7 @@ internal static class SlackMessageBuilder
             ["type"] = "context",
             ["elements"] = new JsonArray
             {
-                Mrkdwn(Escape(Truncate($"alert {alert.AlertId} · revision {alert.Revision}{(alert.Replay ? " · replay" : "")} · DeepSeekWatch", MaxSectionText))),
+                Mrkdwn(Truncate(Escape($"alert {alert.AlertId} · revision {alert.Revision}{(alert.Replay ? " · replay" : "")} · DeepSeekWatch"), MaxSectionText)),
             },
         });
 
@@ -158,10 +159,12 @@ internal static class SlackMessageBuilder
     public static string Escape(string text) =>
         text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
+    /// <summary>A headline as a Slack link; the title is shortened first so a later cut can never split the link.</summary>
     private static string Link(string url, string title)
     {
-        var label = Escape(title).Replace("|", "¦", StringComparison.Ordinal);
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        var label = Escape(Truncate(title, MaxLinkTitle)).Replace("|", "¦", StringComparison.Ordinal);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || uri.AbsoluteUri.Length > MaxLinkUrl)
             return label;
         // A link's URL may not carry '|' or '>'; percent-encode them.
         var safe = uri.AbsoluteUri.Replace("|", "%7C", StringComparison.Ordinal).Replace(">", "%3E", StringComparison.Ordinal).Replace("<", "%3C", StringComparison.Ordinal);

@@ -235,3 +235,39 @@ public sealed class SlackDeliveryTests : IAsyncLifetime
         Assert.Equal(_receiver.Requests[0].BodyText, _receiver.Requests[1].BodyText);
     }
 }
+
+public class SlackMessageBuilderTests
+{
+    [Theory]
+    [InlineData(0, 0, 10)]
+    [InlineData(1, 1, 5000)]
+    [InlineData(7, 12, 700)]
+    [InlineData(49, 3, 2990)]
+    [InlineData(120, 60, 64)]
+    [InlineData(1000, 500, 10)]
+    public void Any_alert_makes_a_message_within_Slack_limits_with_every_link_whole(int headlines, int members, int titleLength)
+    {
+        var alert = Alerts.SectorShock(Enumerable.Range(0, members).Select(i => $"M{i}").ToArray()) with
+        {
+            Headlines = Enumerable.Range(0, headlines).Select(i => new DeepSeekWatch.Contracts.AlertHeadline(
+                new string('t', titleLength) + $" <b>&|{i}", $"https://news.example.com/{i}?q=a|b>c", "Pub & Co", DeliveryHarness.Start, 0.5, ["ai"])).ToList(),
+        };
+
+        using var doc = System.Text.Json.JsonDocument.Parse(SlackMessageBuilder.Build(alert, isUpdate: true));
+
+        var blocks = doc.RootElement.GetProperty("blocks");
+        Assert.InRange(blocks.GetArrayLength(), 2, 50);
+        Assert.InRange(doc.RootElement.GetProperty("text").GetString()!.Length, 1, 3000);
+        foreach (var block in blocks.EnumerateArray())
+        {
+            if (block.GetProperty("type").GetString() != "section" || !block.TryGetProperty("text", out var text))
+                continue;
+            var value = text.GetProperty("text").GetString()!;
+            Assert.InRange(value.Length, 1, 3000);
+            // Every '<' opens a link that closes on the same line: no cut-off link, no raw '<' from a title.
+            foreach (var line in value.Split('\n'))
+                Assert.Equal(line.Count(c => c == '<'), line.Count(c => c == '>'));
+            Assert.DoesNotContain("<b>", value, StringComparison.Ordinal);
+        }
+    }
+}
