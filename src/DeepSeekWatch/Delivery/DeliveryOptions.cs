@@ -124,7 +124,8 @@ internal sealed record QuietHours(TimeOnly Start, TimeOnly End, string BypassSev
     /// <summary>When a delivery planned at <paramref name="now"/> may be sent: <paramref name="now"/> or the window's end.</summary>
     public DateTimeOffset ReleaseTime(DateTimeOffset now, string severity)
     {
-        if (SeverityRank.Of(severity) >= SeverityRank.Of(BypassSeverity))
+        var bypass = SeverityRank.Of(BypassSeverity); // 0 for "none": nothing bypasses
+        if (bypass > 0 && SeverityRank.Of(severity) >= bypass)
             return now;
         var local = TimeZoneInfo.ConvertTime(now, NewYork);
         var time = TimeOnly.FromDateTime(local.DateTime);

@@ -139,11 +139,18 @@ internal sealed class MemoryDeliveryStore(TimeProvider time, DeliveryOptions opt
         }
     }
 
-    /// <summary>Delivered records are kept for <see cref="DeliveryOptions.Retention"/> (Redis expires them the same way).</summary>
+    /// <summary>
+    /// Delivered records and plan marks are kept for <see cref="DeliveryOptions.Retention"/>, cooldowns until they end
+    /// (Redis expires its keys the same way).
+    /// </summary>
     private void Prune(DateTimeOffset now)
     {
-        var old = _deliveries.Values.Where(d => d.State == DeliveryStates.Delivered && d.CompletedAt + options.Retention < now).Select(d => d.Id).ToList();
-        foreach (var id in old)
+        foreach (var id in _deliveries.Values.Where(d => d.State == DeliveryStates.Delivered && d.CompletedAt + options.Retention < now).Select(d => d.Id).ToList())
             _deliveries.Remove(id);
+        foreach (var key in _plans.Where(p => p.Value.Expires <= now).Select(p => p.Key).ToList())
+            _plans.Remove(key);
+        // Cooldowns run on event time; one older than the retention on the clock is long over either way.
+        foreach (var key in _cooldowns.Where(c => c.Value.Until + options.Retention < now).Select(c => c.Key).ToList())
+            _cooldowns.Remove(key);
     }
 }

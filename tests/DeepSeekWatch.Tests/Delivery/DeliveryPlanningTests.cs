@@ -158,6 +158,15 @@ public class DeliveryPlanningTests
     }
 
     [Fact]
+    public void Quiet_hours_with_no_bypass_hold_even_critical_alerts()
+    {
+        var quiet = new QuietHours(new TimeOnly(22, 0), new TimeOnly(7, 0), "none");
+        var at = new DateTimeOffset(2025, 1, 27, 3, 30, 0, TimeSpan.Zero);
+
+        Assert.Equal(new DateTimeOffset(2025, 1, 27, 12, 0, 0, TimeSpan.Zero), quiet.ReleaseTime(at, Severities.Critical));
+    }
+
+    [Fact]
     public async Task Two_dispatchers_sharing_a_store_send_each_delivery_once()
     {
         await using var receiver = await TestReceiver.StartAsync();
