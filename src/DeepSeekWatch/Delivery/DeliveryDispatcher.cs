@@ -7,12 +7,12 @@ namespace DeepSeekWatch.Delivery;
 /// Sends due deliveries: every <see cref="DeliveryOptions.PollInterval"/> (on the <see cref="TimeProvider"/>) it claims
 /// a batch from the store, sends each, and then records success, schedules the next attempt with back-off and jitter,
 /// or dead-letters. Webhook deliveries of one pass go out in parallel, so one slow target does not hold up the others;
-/// a Slack route's deliveries go one by one through the <see cref="SlackPacer"/>.
+/// a Slack route's deliveries go one by one. The <see cref="RoutePacer"/> keeps Slack's pace and honours a 429's hold.
 /// </summary>
 internal sealed class DeliveryDispatcher(
     IDeliveryStore store,
     DeliverySender sender,
-    SlackPacer slackPacer,
+    RoutePacer pacer,
     DeliveryOptions options,
     TimeProvider time,
     DeliveryMetrics metrics,
@@ -101,7 +101,7 @@ internal sealed class DeliveryDispatcher(
             await store.SetDisabledAsync(route.Name, null, cancellationToken);
             DeliveryLog.RouteReenabled(logger, route.Name);
         }
-        if (route.Kind == RouteKinds.Slack && slackPacer.TryTake(route.Name, time.GetUtcNow()) is { } notBefore)
+        if (pacer.TryTake(route, time.GetUtcNow()) is { } notBefore)
         {
             // Pacing is not a failure: the delivery waits for its slot without spending an attempt.
             await store.SaveAsync(delivery with { DueAt = notBefore }, cancellationToken);
@@ -142,8 +142,8 @@ internal sealed class DeliveryDispatcher(
                     var honoured = retryAfter < options.MaxRetryAfter ? retryAfter : options.MaxRetryAfter;
                     if (honoured > delay)
                         delay = honoured;
-                    if (route.Kind == RouteKinds.Slack)
-                        slackPacer.HoldUntil(route.Name, now + honoured);
+                    if (result.StatusCode == 429)
+                        pacer.HoldUntil(route.Name, now + honoured);
                 }
                 await store.SaveAsync(tried with { DueAt = now + delay }, cancellationToken);
                 DeliveryLog.WillRetry(logger, delivery.Id, route.Name, attempts, result.Outcome, now + delay);

@@ -97,27 +97,31 @@ internal sealed class DeliverySender(IHttpClientFactory httpClientFactory, TimeP
 }
 
 /// <summary>
-/// At most one Slack message per <see cref="DeliveryOptions.SlackMinInterval"/> per webhook, on the
-/// <see cref="TimeProvider"/>. Per process: with several instances each keeps its own pace (see docs/delivery.md).
+/// Pace per route, on the <see cref="TimeProvider"/>: a Slack webhook gets at most one message per
+/// <see cref="DeliveryOptions.SlackMinInterval"/>, and any route that answered 429 with <c>Retry-After</c> gets
+/// nothing until then. Per process: with several instances each keeps its own pace (see docs/delivery.md).
 /// </summary>
-internal sealed class SlackPacer(DeliveryOptions options)
+internal sealed class RoutePacer(DeliveryOptions options)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _nextAllowed = new(StringComparer.Ordinal);
 
-    /// <summary>Null when a message may go now (and the slot is taken); otherwise the earliest time it may.</summary>
-    public DateTimeOffset? TryTake(string route, DateTimeOffset now)
+    /// <summary>
+    /// Null when a request may go now (for a Slack route, the slot is taken); otherwise the earliest time it may.
+    /// </summary>
+    public DateTimeOffset? TryTake(RouteOptions route, DateTimeOffset now)
     {
         lock (_gate)
         {
-            if (_nextAllowed.TryGetValue(route, out var next) && next > now)
+            if (_nextAllowed.TryGetValue(route.Name, out var next) && next > now)
                 return next;
-            _nextAllowed[route] = now + options.SlackMinInterval;
+            if (route.Kind == RouteKinds.Slack)
+                _nextAllowed[route.Name] = now + options.SlackMinInterval;
             return null;
         }
     }
 
-    /// <summary>A 429 with Retry-After holds the whole webhook, not only the one message.</summary>
+    /// <summary>A 429 with Retry-After holds the whole route, not only the one delivery.</summary>
     public void HoldUntil(string route, DateTimeOffset until)
     {
         lock (_gate)

@@ -50,7 +50,7 @@ public static class DeliveryServiceCollectionExtensions
         });
 
         services.TryAddSingleton<DeliveryMetrics>();
-        services.TryAddSingleton<SlackPacer>();
+        services.TryAddSingleton<RoutePacer>();
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryPlanner>(sp, Clock(sp)));
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<DeliverySender>(sp, Clock(sp)));
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryOperations>(sp, Clock(sp)));

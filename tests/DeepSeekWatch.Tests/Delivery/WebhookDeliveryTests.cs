@@ -137,6 +137,33 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_429_holds_the_whole_route_until_its_Retry_After()
+    {
+        await using var h = Harness();
+        _receiver.Respond = (i, _, ctx) =>
+        {
+            ctx.Response.StatusCode = i == 0 ? 429 : 200;
+            if (i == 0)
+                ctx.Response.Headers.RetryAfter = "60";
+            return Task.CompletedTask;
+        };
+        await h.Planner.PlanAsync(Alerts.Drop("NVDA"));
+        await h.Dispatcher.DispatchDueAsync();
+        await h.Planner.PlanAsync(Alerts.Drop("AVGO"));
+
+        await h.Dispatcher.DispatchDueAsync();
+        h.Time.Advance(TimeSpan.FromSeconds(59));
+        await h.Dispatcher.DispatchDueAsync();
+        Assert.Single(_receiver.Requests);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        await h.Dispatcher.DispatchDueAsync();
+
+        Assert.Equal(3, _receiver.Requests.Count);
+        var avgo = await h.SingleDeliveryAsync(alert: Alerts.Drop("AVGO"));
+        Assert.Equal(1, avgo.Attempts); // waiting for the hold spent no attempt
+    }
+
+    [Fact]
     public async Task A_Retry_After_given_as_a_date_is_honoured_too()
     {
         await using var h = Harness();
