@@ -5,8 +5,8 @@ namespace DeepSeekWatch.Tests.Delivery;
 
 /// <summary>
 /// What every <see cref="IDeliveryStore"/> must do, written once. <see cref="MemoryDeliveryStoreTests"/> runs it here;
-/// an integration test project can run it against Redis by subclassing (link this file) and creating a
-/// <see cref="RedisDeliveryStore"/> over a private server and key prefix.
+/// an integration test project can run it against Redis by linking this file (it needs nothing else from this
+/// project), subclassing it and creating a <see cref="RedisDeliveryStore"/> over a private server and key prefix.
 /// </summary>
 public abstract class DeliveryStoreContract
 {
@@ -22,7 +22,17 @@ public abstract class DeliveryStoreContract
         RouteKind = RouteKinds.Webhook,
         AlertId = "alert-" + id,
         Revision = 1,
-        Alert = AlertJson.Serialize(Alerts.Drop(alertId: "alert-" + id)),
+        Alert = AlertJson.Serialize(new DeepSeekWatch.Contracts.Alert
+        {
+            AlertId = "alert-" + id,
+            Revision = 1,
+            Kind = "drop",
+            Symbol = "NVDA",
+            Group = "semiconductors",
+            Severity = "critical",
+            At = T0,
+            Session = new DateOnly(2025, 1, 27),
+        }),
         Severity = "critical",
         CreatedAt = T0,
         DueAt = due,
