@@ -11,7 +11,8 @@ internal sealed class MemoryDeliveryStore(TimeProvider time, DeliveryOptions opt
     // Claim visibility: a claimed delivery is invisible until this time (the Redis due sorted set's score).
     private readonly Dictionary<string, DateTimeOffset> _visibleAt = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string), (PlanState State, DateTimeOffset Expires)> _plans = [];
-    private readonly Dictionary<(string, string), CooldownEntry> _cooldowns = [];
+    // Cooldowns compare event times; like Redis's relative expiry, an entry is dropped once its length has passed on the clock.
+    private readonly Dictionary<(string, string), (CooldownEntry Entry, DateTimeOffset Expires)> _cooldowns = [];
     private readonly Dictionary<string, string> _disabled = new(StringComparer.Ordinal);
 
     public Task<PlanState?> GetPlanStateAsync(string route, string alertId, CancellationToken cancellationToken = default)
@@ -44,10 +45,11 @@ internal sealed class MemoryDeliveryStore(TimeProvider time, DeliveryOptions opt
         lock (_gate)
         {
             var key = (route, cooldownKey);
-            if (_cooldowns.TryGetValue(key, out var held) && held.Until > now
+            if (_cooldowns.TryGetValue(key, out var current) && current.Expires > time.GetUtcNow() && current.Entry is var held && held.Until > now
                 && !string.Equals(held.AlertId, entry.AlertId, StringComparison.Ordinal) && entry.SeverityRank <= held.SeverityRank)
                 return Task.FromResult(false);
-            _cooldowns[key] = entry;
+            var length = entry.Until - now;
+            _cooldowns[key] = (entry, time.GetUtcNow() + (length > TimeSpan.FromMilliseconds(1) ? length : TimeSpan.FromMilliseconds(1)));
             return Task.FromResult(true);
         }
     }
@@ -149,8 +151,7 @@ internal sealed class MemoryDeliveryStore(TimeProvider time, DeliveryOptions opt
             _deliveries.Remove(id);
         foreach (var key in _plans.Where(p => p.Value.Expires <= now).Select(p => p.Key).ToList())
             _plans.Remove(key);
-        // Cooldowns run on event time; one older than the retention on the clock is long over either way.
-        foreach (var key in _cooldowns.Where(c => c.Value.Until + options.Retention < now).Select(c => c.Key).ToList())
+        foreach (var key in _cooldowns.Where(c => c.Value.Expires <= now).Select(c => c.Key).ToList())
             _cooldowns.Remove(key);
     }
 }

@@ -119,6 +119,24 @@ public class DeliveryPlanningTests
     }
 
     [Fact]
+    public async Task A_replay_of_old_events_on_todays_clock_still_keeps_its_cooldowns()
+    {
+        var today = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 15, 0, 0, TimeSpan.Zero));
+        await using var h = new DeliveryHarness(new Dictionary<string, string?>
+        {
+            ["Notifications:Webhooks:0:Url"] = "http://127.0.0.1:9/hook",
+            ["Notifications:Webhooks:0:Secret"] = StandardWebhooksSpec.NewSecret(1),
+            ["Notifications:Webhooks:0:Cooldown"] = "00:30:00",
+        }, today);
+        var day1 = new DateTimeOffset(2025, 1, 27, 14, 31, 0, TimeSpan.Zero);
+
+        Assert.Equal(1, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-1", at: day1)));
+        today.Advance(TimeSpan.FromSeconds(2));
+        await h.Dispatcher.DispatchDueAsync(); // housekeeping runs here
+        Assert.Equal(0, await h.Planner.PlanAsync(Alerts.Drop("NVDA", Severities.Warning, alertId: "nvda-2", at: day1.AddMinutes(5))));
+    }
+
+    [Fact]
     public async Task A_sector_shock_has_its_own_cooldown_per_group()
     {
         await using var h = Harness(("Cooldown", "00:30:00"));
