@@ -23,6 +23,7 @@ internal static class CommandLine
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(Analysis.IndicatorsCommand.Create());
+        root.Subcommands.Add(Delivery.DeliveriesCommand.Create());
         return root;
     }
 
