@@ -17,9 +17,9 @@ internal sealed class AlertDeliveryConsumerDefinition : ConsumerDefinition<Alert
 {
     public const string QueueName = "deepseekwatch-delivery";
 
-    public AlertDeliveryConsumerDefinition()
+    public AlertDeliveryConsumerDefinition(Microsoft.Extensions.Options.IOptions<Hosting.BusOptions>? bus = null)
     {
-        EndpointName = QueueName;
+        EndpointName = bus is null ? QueueName : bus.Value.EndpointPrefix + "delivery";
         ConcurrentMessageLimit = 8;
     }
 

@@ -1,4 +1,5 @@
 using DeepSeekWatch.Alerts;
+using DeepSeekWatch.Delivery;
 using DeepSeekWatch.Detection;
 using DeepSeekWatch.Detection.Classification;
 using DeepSeekWatch.Detection.Reaction;
@@ -53,6 +54,8 @@ public static class PipelineComposition
         services.AddSingleton<IValidateOptions<ClassifierOptions>>(new FromValidateMethod<ClassifierOptions>(o => o.Validate()));
 
         AddStore(services, configuration);
+        if (settings.Consumers && settings.Notify)
+            services.AddDelivery(configuration);
 
         services.AddSingleton(sp => new Watchlist(sp.GetRequiredService<IOptions<WatchlistOptions>>().Value.Groups));
         services.TryAddSingleton<IDetectionEngine>(sp => new ReactionDetector(sp.GetRequiredService<IOptions<DetectionOptions>>().Value, sp.GetRequiredService<Watchlist>()));
@@ -77,6 +80,8 @@ public static class PipelineComposition
                 x.AddConsumer<ReactionDetectorConsumer, ReactionDetectorConsumerDefinition>();
                 x.AddConsumer<AlertStoreConsumer, AlertStoreConsumerDefinition>();
             }
+            if (settings.Consumers && settings.Notify)
+                x.AddDeliveryConsumers();
             configureBus?.Invoke(x);
             if (bus.IsRabbitMq)
             {
