@@ -31,8 +31,11 @@ public sealed class ReturnStatistics : Indicator<double, ReturnStatisticsResult>
 
     public ReturnStatistics(int period = 20) : base($"RETURNS({period})", Guard.Period(period, nameof(period)) + 1) => _returns = new RollingStatistics(period);
 
-    /// <summary>The rolling window of returns, for callers that need more (sample deviation, count, ...).</summary>
-    public RollingStatistics Window => _returns;
+    /// <summary>The sample (n − 1) standard deviation of the returns in the window, NaN with fewer than two.</summary>
+    public double SampleStdDev => _returns.SampleStdDev;
+
+    /// <summary>How many returns are in the window (at most the period).</summary>
+    public int ReturnCount => _returns.Count;
 
     protected override void Validate(in double input) => Guard.PositivePrice(input, "price");
 

@@ -257,6 +257,19 @@ public sealed class ReturnStatisticsTests : IndicatorTests<double, ReturnStatist
     }
 
     [Fact]
+    public void Sample_deviation_divides_by_one_less_than_the_number_of_returns()
+    {
+        var stats = new ReturnStatistics(3);
+        double[] prices = [100, 110, 99, 99, 108.9];
+        for (var i = 0; i < prices.Length; i++)
+            stats.Update(DateTimeOffset.UnixEpoch.AddDays(i), prices[i]);
+        // Returns in the window: -0.1, 0, 0.1 → mean 0, sample variance 0.02 / 2.
+        Assert.Equal(3, stats.ReturnCount);
+        Assert.Equal(0.1, stats.SampleStdDev, 12);
+        Assert.Equal(Math.Sqrt(0.02 / 3), stats.Current.StdDev!.Value, 12);
+    }
+
+    [Fact]
     public void A_sudden_drop_after_a_calm_stretch_has_a_large_negative_prior_z_score()
     {
         var prices = Enumerable.Range(0, 30).Select(i => 100 * (1 + (0.001 * (i % 3)))).Append(83.0).ToArray();

@@ -9,7 +9,8 @@ namespace DeepSeekWatch.Benchmarks.Indicators;
 /// <c>Streaming</c> is one <c>Update</c> per bar on a warmed-up indicator (its state carries on from call to call),
 /// <c>Batch</c> is one <c>Batch</c> call over all 502 bars into a preallocated span; both report time per bar
 /// (OperationsPerInvoke = 502) and bytes allocated per bar.
-/// Run: <c>dotnet run -c Release --project tests/DeepSeekWatch.Benchmarks -- --filter '*IndicatorBenchmarks*' --job short</c>.
+/// Run: <c>dotnet run -c Release --project tests/DeepSeekWatch.Benchmarks -- --filter '*IndicatorBenchmarks*' --job short</c>
+/// (set DSW_BENCH_INDICATORS to run a few).
 /// </summary>
 [MemoryDiagnoser]
 [MinColumn]
@@ -20,7 +21,14 @@ public class IndicatorBenchmarks
 
     private Target _target = null!;
 
-    [Params("sma:20", "ema:20", "rsi:14", "macd:12,26,9", "bb:20,2", "atr:14", "stdev:14", "roc:14", "keltner:20,2,10", "obv", "vwap", "beta:50", "corr:20", "returns:20", "minmax:20")]
+    private static readonly string[] AllIndicators =
+        ["sma:20", "ema:20", "rsi:14", "macd:12,26,9", "bb:20,2", "atr:14", "stdev:14", "roc:14", "keltner:20,2,10", "obv", "vwap", "beta:50", "corr:20", "returns:20", "minmax:20"];
+
+    /// <summary>All indicators, or those listed (separated by ';') in DSW_BENCH_INDICATORS, e.g. "sma:20;ema:20;rsi:14".</summary>
+    public static IEnumerable<string> Indicators =>
+        Environment.GetEnvironmentVariable("DSW_BENCH_INDICATORS") is { Length: > 0 } list ? list.Split(';') : AllIndicators;
+
+    [ParamsSource(nameof(Indicators))]
     public string Indicator { get; set; } = "sma:20";
 
     [GlobalSetup]
