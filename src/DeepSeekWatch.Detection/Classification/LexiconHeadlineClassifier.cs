@@ -90,7 +90,7 @@ public sealed class LexiconHeadlineClassifier : IHeadlineClassifier
         }
 
         // Each entry counts once, at its first position.
-        var seen = new HashSet<Entry>();
+        var seen = new HashSet<Entry>(ReferenceEqualityComparer.Instance);
         var found = new List<Entry>();
         foreach (var m in lexicon)
         {

@@ -30,7 +30,7 @@ internal static class Tokenizer
             }
             else if (Rune.IsLetterOrDigit(rune) || (current.Length > 0 && IsMark(rune)))
             {
-                current.Append(rune.ToString());
+                current.Append(text, start, rune.Utf16SequenceLength);
             }
             else
             {

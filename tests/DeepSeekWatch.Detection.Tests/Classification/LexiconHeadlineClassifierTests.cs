@@ -296,6 +296,22 @@ public sealed class LexiconHeadlineClassifierTests
     }
 
     [Fact]
+    public void One_instance_gives_the_same_results_when_used_from_many_threads()
+    {
+        var titles = LabelledHeadlines.Load(LabelledHeadlines.DevelopmentFile).Select(h => h.Title).ToArray();
+        var expected = titles.Select(t => Classify(t)).ToArray();
+        var actual = new HeadlineClassification[titles.Length];
+        Parallel.For(0, titles.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => actual[i] = Classify(titles[i]));
+        for (var i = 0; i < titles.Length; i++)
+        {
+            Assert.Equal(expected[i].Score, actual[i].Score);
+            Assert.Equal(expected[i].MatchedTerms, actual[i].MatchedTerms);
+            Assert.Equal(expected[i].Symbols, actual[i].Symbols);
+            Assert.Equal(expected[i].Groups, actual[i].Groups);
+        }
+    }
+
+    [Fact]
     public void Hostile_input_is_bounded_and_never_throws()
     {
         var options = ClassifierOptions.Default;
