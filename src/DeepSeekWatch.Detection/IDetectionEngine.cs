@@ -12,6 +12,9 @@ public interface IDetectionEngine
     DetectionResult OnBar(PriceBarObserved bar);
 
     DetectionResult OnHeadline(AiHeadlineDetected headline);
+
+    /// <summary>The event clock moved on without a bar (a live timer, the end of a replay).</summary>
+    DetectionResult OnClock(DateTimeOffset now);
 }
 
 /// <summary>What one event caused: alerts raised or revised (latest revision each), and drops detected.</summary>

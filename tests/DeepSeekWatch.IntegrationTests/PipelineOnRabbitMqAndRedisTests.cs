@@ -80,7 +80,7 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         // Fail after the work is done, the way a lost acknowledgement looks: the engine has moved on and the
         // store holds the write, and the message comes again.
         builder.Services.AddSingleton<IDetectionEngine>(sp => new FailingOnceEngine(
-            new Detection.Spine.SpineDetector(new Detection.Spine.SpineDetectionOptions { AiTerms = [.. Detection.Spine.SpineDetectionOptions.DefaultAiTerms] }, new Watchlist(WatchlistOptions.Defaults())), faults));
+            new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults())), faults));
         builder.Services.AddSingleton<IAlertStore>(sp => new FailingOnceStore(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp), faults));
         builder.Services.AddReplay(builder.Configuration, notify: false);
         using var host = builder.Build();
@@ -118,6 +118,8 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         }
 
         public DetectionResult OnHeadline(AiHeadlineDetected headline) => inner.OnHeadline(headline);
+
+        public DetectionResult OnClock(DateTimeOffset now) => inner.OnClock(now);
     }
 
     private sealed class FailingOnceStore(IAlertStore inner, FaultCounter faults) : IAlertStore

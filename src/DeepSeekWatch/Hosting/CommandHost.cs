@@ -21,6 +21,8 @@ internal static class CommandHost
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(defaultLevel);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         logging.AddConfiguration(configuration.GetSection("Logging"));
         // Results go to standard output; logs never mix with them.
         logging.AddSimpleConsole(o =>

@@ -19,8 +19,11 @@ internal static class CommandLine
         var root = new RootCommand("DeepSeekWatch: watches the Magnificent Seven and the chip stocks for AI-news-driven drops.");
         foreach (var option in GlobalOptions.All)
             root.Options.Add(option);
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(Analysis.IndicatorsCommand.Create());
+        root.Subcommands.Add(Delivery.DeliveriesCommand.Create());
         root.Subcommands.Add(Ingestion.RecordCommand.Create());
         return root;
     }
@@ -30,6 +33,9 @@ internal static class CommandLine
         output ??= Console.Out;
         error ??= Console.Error;
         var root = Build();
+        // `run` is the default command.
+        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("--help" or "-h" or "-?" or "--version")))
+            args = ["run", .. args];
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,6 +1,8 @@
 using DeepSeekWatch.Alerts;
+using DeepSeekWatch.Delivery;
 using DeepSeekWatch.Detection;
-using DeepSeekWatch.Detection.Spine;
+using DeepSeekWatch.Detection.Classification;
+using DeepSeekWatch.Detection.Reaction;
 using DeepSeekWatch.Pipeline;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -46,23 +48,23 @@ public static class PipelineComposition
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WatchlistOptions>>(new FromValidateMethod<WatchlistOptions>(o => o.Validate()));
-        services.AddOptions<SpineDetectionOptions>().BindConfiguration(SpineDetectionOptions.Section)
-            .PostConfigure(o =>
-            {
-                if (o.AiTerms.Count == 0)
-                    o.AiTerms = [.. SpineDetectionOptions.DefaultAiTerms];
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SpineDetectionOptions>>(new FromValidateMethod<SpineDetectionOptions>(o => o.Validate()));
+        services.AddOptions<DetectionOptions>().BindConfiguration(DetectionOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DetectionOptions>>(new FromValidateMethod<DetectionOptions>(o => o.Validate()));
+        services.AddOptions<ClassifierOptions>().BindConfiguration(ClassifierOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClassifierOptions>>(new FromValidateMethod<ClassifierOptions>(o => o.Validate()));
 
         AddStore(services, configuration);
+        if (settings.Consumers && settings.Notify)
+            services.AddDelivery(configuration);
 
         services.AddSingleton(sp => new Watchlist(sp.GetRequiredService<IOptions<WatchlistOptions>>().Value.Groups));
-        services.TryAddSingleton<IDetectionEngine>(sp => new SpineDetector(sp.GetRequiredService<IOptions<SpineDetectionOptions>>().Value, sp.GetRequiredService<Watchlist>()));
+        services.TryAddSingleton<IDetectionEngine>(sp => new ReactionDetector(sp.GetRequiredService<IOptions<DetectionOptions>>().Value, sp.GetRequiredService<Watchlist>()));
         services.AddSingleton<DetectorHost>();
-        services.AddSingleton(sp => new KeywordHeadlineClassifier(sp.GetRequiredService<IOptions<SpineDetectionOptions>>().Value.AiTerms));
-        services.AddSingleton<IHeadlineClassification, KeywordHeadlineClassification>();
+        services.TryAddSingleton<IHeadlineClassifier>(sp => new LexiconHeadlineClassifier(sp.GetRequiredService<IOptions<ClassifierOptions>>().Value));
+        services.AddSingleton<IHeadlineClassification, LexiconHeadlineClassification>();
         services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<MarketState>();
+        services.AddSingleton<HeadlineLog>();
 
         var activity = new PipelineActivity();
         services.AddSingleton(activity);
@@ -78,6 +80,8 @@ public static class PipelineComposition
                 x.AddConsumer<ReactionDetectorConsumer, ReactionDetectorConsumerDefinition>();
                 x.AddConsumer<AlertStoreConsumer, AlertStoreConsumerDefinition>();
             }
+            if (settings.Consumers && settings.Notify)
+                x.AddDeliveryConsumers();
             configureBus?.Invoke(x);
             if (bus.IsRabbitMq)
             {

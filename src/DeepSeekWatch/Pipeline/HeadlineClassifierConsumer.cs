@@ -6,17 +6,18 @@ using Microsoft.Extensions.Options;
 namespace DeepSeekWatch.Pipeline;
 
 /// <summary>Classifies each observed headline; AI news goes on as <see cref="AiHeadlineDetected"/>.</summary>
-public sealed class HeadlineClassifierConsumer(IHeadlineClassification classifier, PipelineMetrics metrics) : IConsumer<HeadlineObserved>
+public sealed class HeadlineClassifierConsumer(IHeadlineClassification classifier, HeadlineLog log, PipelineMetrics metrics) : IConsumer<HeadlineObserved>
 {
     public async Task Consume(ConsumeContext<HeadlineObserved> context)
     {
         var h = context.Message;
         metrics.HeadlineObserved();
-        var result = classifier.Classify(h);
-        if (result is null)
+        var (result, ai) = classifier.Classify(h);
+        log.Add(new ClassifiedHeadline(h.Title, h.Url, h.Publisher, h.PublishedAt, h.Source, result.IsAi, result.Score, result.MatchedTerms, result.Symbols, result.Groups));
+        if (ai is null)
             return;
         metrics.AiHeadline();
-        await context.Publish(result, context.CancellationToken);
+        await context.Publish(ai, context.CancellationToken);
     }
 }
 

@@ -1,22 +1,23 @@
 using DeepSeekWatch.Contracts;
-using DeepSeekWatch.Detection.Spine;
+using DeepSeekWatch.Detection.Classification;
 
 namespace DeepSeekWatch.Pipeline;
 
-/// <summary>Turns an observed headline into an AI headline, or null when it is not AI news.</summary>
+/// <summary>Turns an observed headline into its classification and, for AI news, the <see cref="AiHeadlineDetected"/> to publish.</summary>
 public interface IHeadlineClassification
 {
-    AiHeadlineDetected? Classify(HeadlineObserved headline);
+    (HeadlineClassification Result, AiHeadlineDetected? Ai) Classify(HeadlineObserved headline);
 }
 
-/// <summary>The first classifier's adapter: matched terms are the reason; tagged tickers are the linked symbols.</summary>
-public sealed class KeywordHeadlineClassification(KeywordHeadlineClassifier classifier) : IHeadlineClassification
+/// <summary>Adapts the lexicon classifier to the pipeline's messages.</summary>
+public sealed class LexiconHeadlineClassification(IHeadlineClassifier classifier) : IHeadlineClassification
 {
-    public AiHeadlineDetected? Classify(HeadlineObserved h)
+    public (HeadlineClassification Result, AiHeadlineDetected? Ai) Classify(HeadlineObserved h)
     {
-        var terms = classifier.Match(h.Title, h.Summary);
-        if (terms.Count == 0)
-            return null;
-        return new AiHeadlineDetected(h.EventId, h.Source, h.Title, h.Url, h.Publisher, h.PublishedAt, terms.Count, terms, h.Tickers, [], h.Replay);
+        var result = classifier.Classify(h.Title, h.Summary, h.Tickers);
+        var ai = result.IsAi
+            ? new AiHeadlineDetected(h.EventId, h.Source, h.Title, h.Url, h.Publisher, h.PublishedAt, result.Score, result.MatchedTerms, result.Symbols, result.Groups, h.Replay)
+            : null;
+        return (result, ai);
     }
 }

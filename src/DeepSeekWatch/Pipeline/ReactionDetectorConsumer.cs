@@ -26,6 +26,14 @@ public sealed class DetectorHost(IDetectionEngine engine)
             return engine.OnHeadline(headline);
         }
     }
+
+    public DetectionResult OnClock(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return engine.OnClock(now);
+        }
+    }
 }
 
 /// <summary>
@@ -33,15 +41,18 @@ public sealed class DetectorHost(IDetectionEngine engine)
 /// outbox, so a consumer that fails publishes nothing; the retry (or a redelivery) gets the same outputs again from
 /// the engine, which remembers what each event caused.
 /// </summary>
-public sealed class ReactionDetectorConsumer(DetectorHost detector, PipelineMetrics metrics) : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>
+public sealed class ReactionDetectorConsumer(DetectorHost detector, MarketState market, PipelineMetrics metrics) : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>, IConsumer<ClockAdvanced>
 {
     public Task Consume(ConsumeContext<PriceBarObserved> context)
     {
         metrics.BarObserved();
+        market.Observe(context.Message);
         return PublishAsync(context, detector.OnBar(context.Message));
     }
 
     public Task Consume(ConsumeContext<AiHeadlineDetected> context) => PublishAsync(context, detector.OnHeadline(context.Message));
+
+    public Task Consume(ConsumeContext<ClockAdvanced> context) => PublishAsync(context, detector.OnClock(context.Message.Now));
 
     private static async Task PublishAsync(ConsumeContext context, DetectionResult result)
     {

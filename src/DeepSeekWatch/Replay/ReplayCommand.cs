@@ -83,6 +83,8 @@ internal static class ReplayCommand
             }
             finally
             {
+                if (parse.GetValue(notify))
+                    await DrainDeliveriesAsync(host.Services, stderr, ct);
                 await host.StopAsync(CancellationToken.None);
             }
 
@@ -110,6 +112,18 @@ internal static class ReplayCommand
         services.AddSingleton<VirtualClock>();
         services.AddSingleton<ReplayRunner>();
         return services.AddDeepSeekWatchPipeline(configuration, new PipelineSettings { Notify = notify });
+    }
+
+    /// <summary>With <c>--notify</c>: sends every delivery that is due now before the replay exits; retries due later stay in the store.</summary>
+    private static async Task DrainDeliveriesAsync(IServiceProvider services, TextWriter stderr, CancellationToken ct)
+    {
+        var dispatcher = services.GetRequiredService<Delivery.DeliveryDispatcher>();
+        while (await dispatcher.DispatchDueAsync(ct) > 0)
+        {
+        }
+        var waiting = await services.GetRequiredService<Delivery.IDeliveryStore>().ListPendingAsync(1000, ct);
+        if (waiting.Count > 0)
+            stderr.WriteLine($"warning: {waiting.Count} deliveries wait for a retry; they stay in the store (Store:Kind=redis) for `run` to send, or are dropped with the memory store");
     }
 
     internal static async Task WriteAlertsAsync(string path, IReadOnlyList<Alert> alerts, CancellationToken ct)

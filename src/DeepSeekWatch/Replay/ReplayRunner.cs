@@ -81,6 +81,12 @@ public sealed class ReplayRunner(IBus bus, PipelineActivity activity, ReplayAler
             }
         }
         await WaitIdle(idleTimeout, cancellationToken);
+        // The tape is over: no benchmark bar is still to come, so decisions still waiting for one are made now.
+        if (previous is { } end)
+        {
+            await bus.Publish(new ClockAdvanced(end.AddDays(1), Replay: true), cancellationToken);
+            await WaitIdle(idleTimeout, cancellationToken);
+        }
         progress?.Invoke(published, events.Count);
 
         var alerts = new List<Alert>();

@@ -95,7 +95,8 @@ public class ReplayCommandTests
     [InlineData("Bus:RabbitMq:Port=abc", "Bus:RabbitMq:Port")]
     [InlineData("Bus:DetectorConcurrency=0", "Bus:DetectorConcurrency")]
     [InlineData("Detection:LookBack=-01:00:00", "Detection:LookBack")]
-    [InlineData("Detection:DropThresholdsPct:Critical=5", "Detection:DropThresholdsPct:Critical")]
+    [InlineData("Detection:Thresholds:Critical:ReturnPct=5", "Detection:Thresholds:Critical:ReturnPct")]
+    [InlineData("Detection:Classifier:Threshold=NaN", "Detection:Classifier:Threshold")]
     [InlineData("Watchlist:Groups:chips:Symbols:0=N V D A", "Watchlist:Groups:chips:Symbols:0")]
     public async Task Bad_configuration_stops_start_up_naming_the_key(string setting, string key)
     {

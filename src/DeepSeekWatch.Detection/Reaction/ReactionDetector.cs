@@ -1,0 +1,587 @@
+using DeepSeekWatch.Contracts;
+using DeepSeekWatch.Indicators;
+
+namespace DeepSeekWatch.Detection.Reaction;
+
+/// <summary>
+/// The reaction detector of design.md ("Detecting an AI-news-driven drop"). For every bar of a watched symbol it
+/// computes the session return against the previous session's close, short-horizon returns of intraday bars, the
+/// z-score of the return against the rolling standard deviation of daily returns, and the market-model abnormal return
+/// (return minus rolling beta times the benchmark's return over the same span). Thresholds per group turn these into
+/// a severity; an escalation raises a new alert, a repeat at the same or a lower level in the session does not. An AI
+/// headline that names the company, or is sector news for its group, published inside the look-back window (or later
+/// in the same session, as a revision) makes the drop an <c>ai-news-drop</c>. Enough members of one group falling in
+/// one session with AI news make one <c>sector-shock</c> alert, revised as members join.
+/// <para>
+/// Order: a decision that needs the benchmark's return for the same bar waits for the benchmark's bar (for at most
+/// <see cref="DetectionOptions.BenchmarkWait"/> on the event clock, then decides without it), so the final alerts do not
+/// depend on whether the stock's or the benchmark's bar comes first. Redelivered events return what they caused the
+/// first time. Pure: no I/O, no clock but the events' own times.
+/// </para>
+/// </summary>
+public sealed class ReactionDetector : IDetectionEngine
+{
+    private static readonly string[] IntervalNames = ["1m", "5m", "15m", "1h", "1d"];
+    private readonly DetectionOptions _options;
+    private readonly Watchlist _watchlist;
+    private readonly Dictionary<string, SymbolState> _symbols = new(StringComparer.Ordinal);
+    private readonly List<Pending> _pending = [];
+    private readonly List<AiHeadlineDetected> _headlines = [];
+    private readonly Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Group, DateOnly Session), GroupSession> _groups = [];
+    private readonly Dictionary<string, DetectionResult> _headlineOutputs = new(StringComparer.Ordinal);
+    private readonly Queue<string> _headlineOrder = new();
+    private readonly List<Alert> _alertBuffer = [];
+    private readonly List<DropDetected> _dropBuffer = [];
+    private readonly List<(string Group, DateOnly Session)> _dirty = [];
+    private DateTimeOffset _clock = DateTimeOffset.MinValue;
+    private DateTimeOffset _pruned = DateTimeOffset.MinValue;
+
+    public ReactionDetector(DetectionOptions options, Watchlist watchlist)
+    {
+        _options = options;
+        _watchlist = watchlist;
+    }
+
+    public DetectionResult OnBar(PriceBarObserved bar)
+    {
+        var interval = Array.IndexOf(IntervalNames, bar.Interval);
+        if (interval < 0 || bar.Close <= 0)
+            return DetectionResult.None;
+        var state = State(bar.Symbol);
+        if (state.LastStart[interval] is { } last && bar.Start <= last)
+            return state.Remembered(interval, bar.Start.UtcTicks);
+        state.LastStart[interval] = bar.Start;
+
+        var session = MarketClock.SessionDate(bar.Start);
+        if (state.Session is { } current && session < current)
+            return DetectionResult.None;
+        if (state.Session != session)
+            StartSession(state, session);
+        UpdatePrices(state, bar, interval == 4);
+        if (state.BenchmarkOf.Count > 0)
+            OnBenchmarkBar(state, bar);
+
+        if (state.Groups.Length > 0 && state.Reference is not null)
+            _pending.Add(new Pending(state, bar, state.Reference.Value, state.ReferenceGap, ShortHorizon(state, bar)));
+        Advance(bar.End);
+        ResolvePending();
+        var result = Flush();
+        if (!result.IsEmpty)
+            state.Remember(interval, bar.Start.UtcTicks, result);
+        return result;
+    }
+
+    public DetectionResult OnHeadline(AiHeadlineDetected headline)
+    {
+        var key = headline.Source + "|" + headline.EventId;
+        if (_headlineOutputs.TryGetValue(key, out var cached))
+            return cached;
+        var index = _headlines.FindLastIndex(h => h.PublishedAt <= headline.PublishedAt);
+        _headlines.Insert(index + 1, headline);
+        foreach (var alert in _alerts.Values.Where(a => a.Symbol is not null).OrderBy(a => a.At).ThenBy(a => a.AlertId, StringComparer.Ordinal).ToList())
+        {
+            if (!InWindow(headline.PublishedAt, alert.At, alert.Session) || !Concerns(headline, alert.Symbol!) || alert.Headlines.Any(h => SameHeadline(h, headline)))
+                continue;
+            var merged = Order(alert.Headlines.Append(ToAlertHeadline(headline)));
+            var next = alert with { Revision = alert.Revision + 1, Kind = AlertKinds.AiNewsDrop, Headlines = merged };
+            if (next.Kind == alert.Kind && merged.SequenceEqual(alert.Headlines))
+                continue;
+            _alerts[alert.AlertId] = next;
+            _alertBuffer.Add(next);
+            if (alert.Kind != AlertKinds.AiNewsDrop)
+                _dropBuffer.Add(new DropDetected(next.AlertId, next.Symbol!, next.Group, next.Session, next.At, next.Severity, next.ReturnPct ?? 0, next.AbnormalReturnPct, true, next.Replay));
+            foreach (var group in State(next.Symbol!).Groups)
+                MemberDropped(group, next, next.At);
+        }
+        var result = Flush();
+        _headlineOutputs[key] = result;
+        _headlineOrder.Enqueue(key);
+        while (_headlineOrder.Count > 10_000)
+            _headlineOutputs.Remove(_headlineOrder.Dequeue());
+        return result;
+    }
+
+    /// <summary>Moves the event clock (a live service's timer, or the end of a replay): decisions that waited too long for their benchmark are made without it.</summary>
+    public DetectionResult OnClock(DateTimeOffset now)
+    {
+        Advance(now);
+        ResolvePending();
+        return Flush();
+    }
+
+    private SymbolState State(string symbol)
+    {
+        if (_symbols.TryGetValue(symbol, out var state))
+            return state;
+        var groups = _watchlist.GroupsOf(symbol).ToArray();
+        var benchmark = groups.Length > 0 ? _watchlist.Group(groups[0])!.Benchmark : null;
+        state = new SymbolState(symbol, groups, benchmark == symbol ? null : benchmark, _options);
+        _symbols[symbol] = state;
+        foreach (var g in _watchlist.Groups.Where(g => g.Benchmark == symbol))
+            state.BenchmarkOf.Add(g.Name);
+        return state;
+    }
+
+    private void StartSession(SymbolState state, DateOnly session)
+    {
+        if (state.Session is { } previous && state.HasClose)
+        {
+            // The previous session is over: its close is final, and so is its daily return.
+            if (state.Reference is { } before)
+            {
+                var daily = (double)state.Close / (double)before - 1;
+                // A return over a gap of several sessions is not one day's move: scale it to a daily one for the volatility.
+                state.DailyReturns.Add(daily / Math.Sqrt(state.ReferenceGap));
+                state.FinalReturns[previous] = daily;
+                PairReturns(state, previous);
+            }
+            var gap = Weekdays(previous, session);
+            // Too long a gap (a halt, missing data) is not a reference: the next session is measured again from its own close.
+            state.Reference = gap <= _options.MaxGapSessions ? state.Close : null;
+            state.ReferenceGap = gap;
+        }
+        state.Session = session;
+        state.HasClose = false;
+        state.HasDailyClose = false;
+        state.RaisedRank = -1;
+        state.RecentCount = 0;
+    }
+
+    private static int Weekdays(DateOnly from, DateOnly to)
+    {
+        var n = 0;
+        for (var d = from.AddDays(1); d <= to; d = d.AddDays(1))
+        {
+            if (d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
+                n++;
+        }
+        return Math.Max(1, n);
+    }
+
+    private static void UpdatePrices(SymbolState state, PriceBarObserved bar, bool daily)
+    {
+        // The session's close: the daily bar's when there is one, else the last regular-session intraday bar's.
+        if (daily)
+        {
+            state.Close = bar.Close;
+            state.HasClose = true;
+            state.HasDailyClose = true;
+        }
+        else if (!state.HasDailyClose && IsRegular(bar))
+        {
+            state.Close = bar.Close;
+            state.HasClose = true;
+        }
+        if (!daily)
+            state.AddRecent(bar.End, bar.Close);
+        state.LastEnd = bar.End;
+        state.LastPrice = bar.Close;
+    }
+
+    private static bool IsRegular(PriceBarObserved bar)
+    {
+        var session = MarketClock.SessionDate(bar.Start);
+        return bar.Start >= MarketClock.At(session, 9, 30) && bar.End <= MarketClock.At(session, 16);
+    }
+
+    private void OnBenchmarkBar(SymbolState benchmark, PriceBarObserved bar)
+    {
+        if (benchmark.Reference is { } reference)
+            benchmark.AddBenchmarkReturn(bar.End, benchmark.Session!.Value, (double)bar.Close / (double)reference - 1);
+    }
+
+    private void PairReturns(SymbolState state, DateOnly session)
+    {
+        if (state.Benchmark is { } b && _symbols.TryGetValue(b, out var benchmark) && benchmark.FinalReturns.TryGetValue(session, out var rb))
+            state.Beta.Add(state.FinalReturns[session], rb);
+        if (state.BenchmarkOf.Count == 0)
+            return;
+        foreach (var member in _symbols.Values)
+        {
+            if (member.Benchmark == state.Symbol && member.FinalReturns.TryGetValue(session, out var rm))
+                member.Beta.Add(rm, state.FinalReturns[session]);
+        }
+    }
+
+    private (double? Return, bool Known) BenchmarkReturn(SymbolState state, DateTimeOffset end)
+    {
+        if (state.Benchmark is null || !_symbols.TryGetValue(state.Benchmark, out var benchmark))
+            return (null, false);
+        return benchmark.BenchmarkReturnAt(end);
+    }
+
+    private void ResolvePending()
+    {
+        for (var i = 0; i < _pending.Count;)
+        {
+            var p = _pending[i];
+            var (rb, known) = BenchmarkReturn(p.State, p.Bar.End);
+            var expired = p.Bar.End + _options.BenchmarkWait < _clock || (p.State.Benchmark is null);
+            if (!known && !expired)
+            {
+                i++;
+                continue;
+            }
+            _pending.RemoveAt(i);
+            Decide(p, known ? rb : null);
+        }
+    }
+
+    private void Decide(Pending p, double? benchmarkReturn)
+    {
+        var state = p.State;
+        var bar = p.Bar;
+        var session = MarketClock.SessionDate(bar.Start);
+        if (state.Session != session)
+            return;
+        var ret = (double)bar.Close / (double)p.Reference - 1;
+        double? z = state.DailyReturns.IsFull && state.DailyReturns.StdDev > 0 ? ret / (state.DailyReturns.StdDev * Math.Sqrt(Math.Max(1, p.Gap))) : null;
+        double? beta = state.Beta.IsFull && state.Beta.VarianceB > 0 ? state.Beta.Covariance / state.Beta.VarianceB : null;
+        double? abnormal = beta is { } b && benchmarkReturn is { } rb ? ret - b * rb : null;
+        var group = state.Groups[0];
+        var thresholds = _options.ThresholdsFor(group);
+        var rank = -1;
+        for (var r = 2; r >= 0 && rank < 0; r--)
+        {
+            var level = thresholds[r];
+            if (ret * 100 <= level.ReturnPct && (z is null || z <= level.ZScore) && (abnormal is null || abnormal * 100 <= level.AbnormalPct))
+                rank = r;
+        }
+        if (rank < 0 && p.ShortHorizon * 100 <= _options.ShortHorizonWatchPct && (abnormal is null || abnormal < 0))
+            rank = 0;
+        if (rank <= state.RaisedRank)
+            return;
+        state.RaisedRank = rank;
+
+        var severity = SeverityRank.Name(rank);
+        var headlines = Order(_headlines.Where(h => InWindow(h.PublishedAt, bar.End, session) && Concerns(h, state.Symbol)).Select(ToAlertHeadline));
+        var alert = new Alert
+        {
+            AlertId = AlertIds.ForSymbol(state.Symbol, session, severity),
+            Revision = 1,
+            Kind = headlines.Count > 0 ? AlertKinds.AiNewsDrop : AlertKinds.Drop,
+            Symbol = state.Symbol,
+            Group = group,
+            Severity = severity,
+            At = bar.End,
+            Session = session,
+            Price = bar.Close,
+            ReferencePrice = p.Reference,
+            ReturnPct = ret * 100,
+            AbnormalReturnPct = abnormal * 100,
+            ZScore = z,
+            Benchmark = state.Benchmark,
+            Headlines = headlines,
+            Replay = bar.Replay,
+        };
+        _alerts[alert.AlertId] = alert;
+        _alertBuffer.Add(alert);
+        _dropBuffer.Add(new DropDetected(alert.AlertId, state.Symbol, group, session, bar.End, severity, ret * 100, abnormal * 100, headlines.Count > 0, bar.Replay));
+        foreach (var g in state.Groups)
+            MemberDropped(g, alert, bar.End);
+    }
+
+    private void MemberDropped(string groupName, Alert member, DateTimeOffset at)
+    {
+        if (_watchlist.Group(groupName) is not { } group)
+            return;
+        var key = (group.Name, member.Session);
+        if (!_groups.TryGetValue(key, out var gs))
+            _groups[key] = gs = new GroupSession();
+        var rank = SeverityRank.Of(member.Severity);
+        var ai = member.Kind == AlertKinds.AiNewsDrop;
+        var known = gs.Members.TryGetValue(member.Symbol!, out var k) ? k : (Rank: -1, Ai: false, ReturnPct: 0d, Headlines: (IReadOnlyList<AlertHeadline>)[]);
+        if (known.Rank >= rank && (known.Ai || !ai))
+            return;
+        gs.Members[member.Symbol!] = (Math.Max(rank, known.Rank), ai || known.Ai, member.ReturnPct ?? 0, member.Headlines);
+        gs.LastAt = gs.LastAt > at ? gs.LastAt : at;
+        gs.LastReplay = member.Replay;
+        if (!_dirty.Contains(key))
+            _dirty.Add(key);
+    }
+
+    /// <summary>
+    /// Evaluates the groups whose members changed in this event, after all of the event's decisions, so that members
+    /// decided together (the benchmark's bar releases them at once) make one sector shock at the level they reach together.
+    /// </summary>
+    private void EvaluateShocks()
+    {
+        for (var i = _dirty.Count - 1; i >= 0; i--)
+        {
+            var key = _dirty[i];
+            var group = _watchlist.Group(key.Group)!;
+            var gs = _groups[key];
+            if (!Settled(group, key.Session, gs.LastAt))
+                continue;
+            _dirty.RemoveAt(i);
+            var needed = _options.SectorShock.Needed(group.Symbols.Count);
+            var aiMembers = gs.Members.Where(m => m.Value.Ai).OrderBy(m => m.Key, StringComparer.Ordinal).ToList();
+            var level = -1;
+            for (var r = 2; r >= 0 && level < 0; r--)
+            {
+                if (aiMembers.Count(m => m.Value.Rank >= r) >= needed)
+                    level = r;
+            }
+            if (level < 0)
+                continue;
+            var members = aiMembers.Select(m => m.Key).ToList();
+            var headlines = Order(aiMembers.SelectMany(m => m.Value.Headlines).DistinctBy(h => (h.Url, h.Title)));
+            var meanReturn = aiMembers.Average(m => m.Value.ReturnPct);
+            if (level > gs.ShockRank)
+            {
+                gs.ShockRank = level;
+                var severity = SeverityRank.Name(level);
+                var shock = new Alert
+                {
+                    AlertId = AlertIds.ForGroup(group.Name, key.Session, severity),
+                    Revision = 1,
+                    Kind = AlertKinds.SectorShock,
+                    Symbol = null,
+                    Group = group.Name,
+                    Members = members,
+                    Severity = severity,
+                    At = gs.LastAt,
+                    Session = key.Session,
+                    ReturnPct = meanReturn,
+                    Benchmark = group.Benchmark,
+                    Headlines = headlines,
+                    Replay = gs.LastReplay,
+                };
+                gs.ShockId = shock.AlertId;
+                _alerts[shock.AlertId] = shock;
+                _alertBuffer.Add(shock);
+            }
+            else if (gs.ShockId is { } id && _alerts.TryGetValue(id, out var current) && !current.Members.SequenceEqual(members))
+            {
+                var next = current with { Revision = current.Revision + 1, Members = members, Headlines = headlines, ReturnPct = meanReturn };
+                _alerts[id] = next;
+                _alertBuffer.Add(next);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when every member trading lately has been decided up to <paramref name="at"/> (its bar of that time
+    /// seen and not waiting for the benchmark), or when the event clock has passed the benchmark wait: a sector shock is
+    /// judged on all the members of one moment, whatever order their bars came in.
+    /// </summary>
+    private bool Settled(WatchGroup group, DateOnly session, DateTimeOffset at)
+    {
+        if (_clock > at + _options.BenchmarkWait)
+            return true;
+        foreach (var symbol in group.Symbols)
+        {
+            // A member not seen for days is not waited for; one that traded lately is expected this session too.
+            if (!_symbols.TryGetValue(symbol, out var m) || m.Session is not { } last || last < session.AddDays(-7))
+                continue;
+            if (m.LastEnd < at)
+                return false;
+            foreach (var p in _pending)
+            {
+                if (p.State == m && p.Bar.End <= at)
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    private double ShortHorizon(SymbolState state, PriceBarObserved bar)
+    {
+        if (bar.Interval == "1d")
+            return 0;
+        var worst = 0d;
+        foreach (var minutes in _options.Horizons)
+        {
+            if (state.CloseBefore(bar.End - TimeSpan.FromMinutes(minutes), bar.End - bar.Start) is { } then && then > 0)
+                worst = Math.Min(worst, (double)bar.Close / (double)then - 1);
+        }
+        return worst;
+    }
+
+    private bool InWindow(DateTimeOffset publishedAt, DateTimeOffset at, DateOnly session) =>
+        publishedAt >= at - _options.LookBack && publishedAt <= MarketClock.At(session, 20);
+
+    private bool Concerns(AiHeadlineDetected headline, string symbol)
+    {
+        if (headline.Symbols.Contains(symbol, StringComparer.Ordinal))
+            return true;
+        if (headline.Groups.Count == 0 || !_symbols.TryGetValue(symbol, out var state))
+            return false;
+        foreach (var g in state.Groups)
+        {
+            if (headline.Groups.Contains(g, StringComparer.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+
+    private static bool SameHeadline(AlertHeadline a, AiHeadlineDetected b) => a.Url == b.Url && a.Title == b.Title;
+
+    private List<AlertHeadline> Order(IEnumerable<AlertHeadline> headlines) =>
+        headlines.OrderByDescending(h => h.Score).ThenBy(h => h.PublishedAt).ThenBy(h => h.Url, StringComparer.Ordinal).ThenBy(h => h.Title, StringComparer.Ordinal)
+            .Take(_options.MaxHeadlinesPerAlert).ToList();
+
+    private static AlertHeadline ToAlertHeadline(AiHeadlineDetected h) => new(h.Title, h.Url, h.Publisher, h.PublishedAt, h.Score, h.MatchedTerms);
+
+    private DetectionResult Flush()
+    {
+        if (_dirty.Count > 0)
+            EvaluateShocks();
+        if (_alertBuffer.Count == 0 && _dropBuffer.Count == 0)
+            return DetectionResult.None;
+        var result = new DetectionResult(_alertBuffer.ToArray(), _dropBuffer.ToArray());
+        _alertBuffer.Clear();
+        _dropBuffer.Clear();
+        return result;
+    }
+
+    private void Advance(DateTimeOffset time)
+    {
+        if (time <= _clock)
+            return;
+        _clock = time;
+        if (time - _pruned < TimeSpan.FromDays(1))
+            return;
+        _pruned = time;
+        var horizon = time - _options.LookBack - TimeSpan.FromDays(7);
+        var old = _headlines.FindIndex(h => h.PublishedAt >= horizon);
+        if (old > 0)
+            _headlines.RemoveRange(0, old);
+        else if (old < 0)
+            _headlines.Clear();
+        foreach (var id in _alerts.Where(a => a.Value.At < horizon).Select(a => a.Key).ToList())
+            _alerts.Remove(id);
+        var oldest = DateOnly.FromDateTime(horizon.UtcDateTime);
+        foreach (var key in _groups.Keys.Where(k => k.Session < oldest).ToList())
+            _groups.Remove(key);
+        foreach (var s in _symbols.Values)
+            s.Prune(oldest);
+    }
+
+    private readonly record struct Pending(SymbolState State, PriceBarObserved Bar, decimal Reference, int Gap, double ShortHorizon);
+
+    private sealed class GroupSession
+    {
+        public Dictionary<string, (int Rank, bool Ai, double ReturnPct, IReadOnlyList<AlertHeadline> Headlines)> Members { get; } = new(StringComparer.Ordinal);
+
+        public int ShockRank { get; set; } = -1;
+
+        public string? ShockId { get; set; }
+
+        public DateTimeOffset LastAt { get; set; }
+
+        public bool LastReplay { get; set; }
+    }
+
+    private sealed class SymbolState(string symbol, string[] groups, string? benchmark, DetectionOptions options)
+    {
+        private const int RecentCapacity = 128;
+        private const int BenchmarkCapacity = 512;
+        private readonly (long End, decimal Close)[] _recent = new (long, decimal)[RecentCapacity];
+        private readonly (long End, DateOnly Session, double Return)[] _benchmark = new (long, DateOnly, double)[BenchmarkCapacity];
+        private readonly Dictionary<long, DetectionResult> _outputs = [];
+        private readonly Queue<long> _outputOrder = new();
+        private int _benchmarkCount;
+        private int _benchmarkNext;
+
+        public string Symbol { get; } = symbol;
+
+        public string[] Groups { get; } = groups;
+
+        public string? Benchmark { get; } = benchmark;
+
+        public List<string> BenchmarkOf { get; } = [];
+
+        public DateTimeOffset?[] LastStart { get; } = new DateTimeOffset?[IntervalNames.Length];
+
+        public DateOnly? Session { get; set; }
+
+        public decimal Close { get; set; }
+
+        public bool HasClose { get; set; }
+
+        public bool HasDailyClose { get; set; }
+
+        public decimal? Reference { get; set; }
+
+        public int ReferenceGap { get; set; } = 1;
+
+        public int RaisedRank { get; set; } = -1;
+
+        public DateTimeOffset LastEnd { get; set; }
+
+        public decimal LastPrice { get; set; }
+
+        public RollingStatistics DailyReturns { get; } = new(options.VolatilitySessions);
+
+        public RollingCovariance Beta { get; } = new(options.BetaSessions);
+
+        public SortedDictionary<DateOnly, double> FinalReturns { get; } = [];
+
+        public int RecentCount { get; set; }
+
+        public void AddRecent(DateTimeOffset end, decimal close)
+        {
+            _recent[RecentCount % RecentCapacity] = (end.UtcTicks, close);
+            RecentCount++;
+        }
+
+        /// <summary>The close of the latest bar of this session that ended at or before <paramref name="time"/>, if it is no older than one bar before it.</summary>
+        public decimal? CloseBefore(DateTimeOffset time, TimeSpan tolerance)
+        {
+            var n = Math.Min(RecentCount, RecentCapacity);
+            for (var i = 1; i <= n; i++)
+            {
+                var (end, close) = _recent[(RecentCount - i) % RecentCapacity];
+                if (end <= time.UtcTicks)
+                    return time.UtcTicks - end <= tolerance.Ticks ? close : null;
+            }
+            return null;
+        }
+
+        public void AddBenchmarkReturn(DateTimeOffset end, DateOnly session, double ret)
+        {
+            _benchmark[_benchmarkNext] = (end.UtcTicks, session, ret);
+            _benchmarkNext = (_benchmarkNext + 1) % BenchmarkCapacity;
+            _benchmarkCount = Math.Min(_benchmarkCount + 1, BenchmarkCapacity);
+        }
+
+        /// <summary>The session return as of <paramref name="end"/>: known when a bar ended then, or when later bars show none will.</summary>
+        public (double? Return, bool Known) BenchmarkReturnAt(DateTimeOffset end)
+        {
+            var t = end.UtcTicks;
+            if (_benchmarkCount == 0)
+                return (null, false);
+            var latest = _benchmark[(_benchmarkNext + BenchmarkCapacity - 1) % BenchmarkCapacity];
+            if (latest.End < t)
+                return (null, false);
+            var session = MarketClock.SessionDate(end);
+            for (var i = 1; i <= _benchmarkCount; i++)
+            {
+                var e = _benchmark[(_benchmarkNext + BenchmarkCapacity - i) % BenchmarkCapacity];
+                if (e.End <= t)
+                    return e.Session == session ? (e.Return, true) : (null, true);
+            }
+            return (null, true);
+        }
+
+        public DetectionResult Remembered(int interval, long start) =>
+            _outputs.TryGetValue(start * 8 + interval, out var r) ? r : DetectionResult.None;
+
+        public void Remember(int interval, long start, DetectionResult result)
+        {
+            var key = start * 8 + interval;
+            _outputs[key] = result;
+            _outputOrder.Enqueue(key);
+            while (_outputOrder.Count > 64)
+                _outputs.Remove(_outputOrder.Dequeue());
+        }
+
+        public void Prune(DateOnly oldest)
+        {
+            while (FinalReturns.Count > 0 && FinalReturns.First().Key < oldest.AddDays(-400))
+                FinalReturns.Remove(FinalReturns.First().Key);
+        }
+    }
+}
