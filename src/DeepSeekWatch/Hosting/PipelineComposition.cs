@@ -39,7 +39,7 @@ public static class PipelineComposition
         services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BusOptions>, BusOptionsValidator>();
         services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
         services.AddOptions<WatchlistOptions>().BindConfiguration(WatchlistOptions.Section)
             .PostConfigure(o =>
             {
@@ -125,6 +125,19 @@ public static class PipelineComposition
             foreach (var i in consumer.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>)))
                 activity.Subscribe(i.GetGenericArguments()[0]);
         }
+        return services;
+    }
+
+    /// <summary>
+    /// The store alone (options, and for Redis the one <see cref="IConnectionMultiplexer"/> of the process), for
+    /// commands that keep state without running the pipeline (<c>record</c>).
+    /// </summary>
+    public static IServiceCollection AddDeepSeekWatchStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
+        AddStore(services, configuration);
         return services;
     }
 

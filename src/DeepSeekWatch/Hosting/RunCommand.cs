@@ -1,5 +1,7 @@
 using System.CommandLine;
 using DeepSeekWatch.Api;
+using DeepSeekWatch.Delivery;
+using DeepSeekWatch.Ingestion;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -38,6 +40,7 @@ internal static class RunCommand
             builder.Configuration["Urls"] = urls;
         CommandHost.ConfigureLogging(builder.Logging, builder.Configuration, LogLevel.Information);
         builder.Services.AddDeepSeekWatchPipeline(builder.Configuration);
+        builder.Services.AddIngestion(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("alert-store", tags: ["ready"]);
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
@@ -46,6 +49,7 @@ internal static class RunCommand
         app.UseStatusCodePages();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapDeepSeekWatchApi();
+        app.MapDeliveryEndpoints();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

@@ -48,6 +48,7 @@ internal static class RecordCommand
             // Registered before AddIngestion, which then keeps it instead of the bus sink. Created on first use, so a
             // bad configuration leaves no empty tape behind; disposed (and so flushed) with the host.
             builder.Services.AddSingleton<IObservationSink>(_ => new TapeObservationSink(TapeWriter.Create(path)));
+            builder.Services.AddDeepSeekWatchStore(builder.Configuration);
             builder.Services.AddIngestion(builder.Configuration);
             host = builder.Build();
             _ = host.Services.GetRequiredService<IOptionsMonitor<SourcesOptions>>().CurrentValue; // validates

@@ -14,12 +14,14 @@ public sealed class TapeWriter : IAsyncDisposable, IDisposable
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private readonly Stream _stream;
     private readonly Stream? _file;
+    private readonly bool _gzip;
     private readonly Utf8JsonWriter _json;
     private readonly ArrayBufferWriterStream _buffer = new();
 
     public TapeWriter(Stream stream, bool gzip = false, bool leaveOpen = false)
     {
         _file = leaveOpen ? null : stream;
+        _gzip = gzip;
         _stream = gzip ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen) : stream;
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -110,7 +112,9 @@ public sealed class TapeWriter : IAsyncDisposable, IDisposable
     {
         _json.Dispose();
         _stream.Flush();
-        _stream.Dispose();
+        // The gzip layer is ours (it leaves the caller's stream open when asked); the caller's stream is closed only when it was handed over.
+        if (_gzip)
+            _stream.Dispose();
         _file?.Dispose();
     }
 
@@ -118,7 +122,8 @@ public sealed class TapeWriter : IAsyncDisposable, IDisposable
     {
         await _json.DisposeAsync();
         await _stream.FlushAsync();
-        await _stream.DisposeAsync();
+        if (_gzip)
+            await _stream.DisposeAsync();
         if (_file is not null)
             await _file.DisposeAsync();
     }

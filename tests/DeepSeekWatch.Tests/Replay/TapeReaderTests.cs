@@ -136,3 +136,29 @@ public class TapeReaderTests
         };
     }
 }
+
+public class TapeWriterTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_writer_asked_to_leave_the_stream_open_does(bool gzip)
+    {
+        var stream = new MemoryStream();
+        using (var writer = new TapeWriter(stream, gzip, leaveOpen: true))
+            writer.Write(new DeepSeekWatch.Contracts.HeadlineObserved("h1", "t", "DeepSeek", "https://example.com", "X", DateTimeOffset.UnixEpoch.AddYears(55), null, [], false));
+        Assert.True(stream.CanRead);
+        stream.Position = 0;
+        Assert.Single(TapeReader.Read(stream).Events);
+    }
+
+    [Fact]
+    public void A_writer_that_owns_the_stream_closes_it()
+    {
+        var stream = new MemoryStream();
+        using (new TapeWriter(stream, gzip: false, leaveOpen: false))
+        {
+        }
+        Assert.False(stream.CanRead);
+    }
+}
