@@ -120,4 +120,33 @@ public class ReplayCommandTests
             Environment.SetEnvironmentVariable("DSW_Store__Kind", null);
         }
     }
+
+    [Fact]
+    public async Task A_paced_replay_gives_the_same_alerts_as_an_unpaced_one()
+    {
+        var window = new[] { "--from", "2025-01-24", "--to", "2025-01-28" };
+        var max = await Cli.ReplayAsync(Repo.SampleTape, window);
+        // 4 days of tape at 10 million times real time: about 35 ms of pacing.
+        var paced = await Cli.ReplayAsync(Repo.SampleTape, [.. window.Skip(0), "--speed", "10000000"]);
+        Assert.NotEmpty(max);
+        Assert.Equal(max.Select(DeepSeekWatch.Alerts.AlertJson.Serialize), paced.Select(DeepSeekWatch.Alerts.AlertJson.Serialize));
+    }
+
+    [Fact]
+    public async Task A_long_tape_reports_its_progress_on_standard_error()
+    {
+        var tape = Repo.TempFile("long.jsonl");
+        var start = new DateTimeOffset(2025, 1, 27, 14, 30, 0, TimeSpan.Zero);
+        await using (var writer = DeepSeekWatch.Replay.TapeWriter.Create(tape))
+        {
+            for (var i = 0; i < 6_000; i++)
+            {
+                var t = start.AddMinutes(i);
+                writer.Write(new PriceBarObserved($"b{i}", "test", "SPY", "1m", t, t.AddMinutes(1), 600, 601, 599, 600, 1000, false));
+            }
+        }
+        var result = await Cli.RunAsync("replay", tape, "--max");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("replay: 6,000/6,000 events (100%)", result.Error, StringComparison.Ordinal);
+    }
 }

@@ -24,7 +24,8 @@ public static class Cli
     public static async Task<List<Alert>> ReplayAsync(string tape, params string[] extra)
     {
         var outFile = Repo.TempFile("alerts.jsonl");
-        var result = await RunAsync(["replay", tape, "--max", "--quiet", "--out", outFile, .. extra]);
+        string[] pace = extra.Contains("--speed") ? [] : ["--max"];
+        var result = await RunAsync(["replay", tape, .. pace, "--quiet", "--out", outFile, .. extra]);
         Assert.True(result.ExitCode == 0, result.ToString());
         return File.ReadAllLines(outFile).Where(l => l.Length > 0).Select(AlertJson.Deserialize).ToList();
     }
