@@ -417,6 +417,37 @@ public sealed class ReactionDetectorTests
         Assert.NotEqual(shocks[0].Alert.AlertId, shocks[2].Alert.AlertId);
     }
 
+    // ---------------------------------------------------------------- steady state
+
+    [Fact]
+    public void A_bar_that_raises_nothing_allocates_nothing_once_warmed_up()
+    {
+        string[] stocks = ["A", "B", "C"];
+        var detector = Detector(Watchlist(Group, stocks));
+        var history = History(17, 65, stocks);
+        FeedDaily(detector, history);
+        var last = history[^1];
+        var random = new Random(5);
+        // Two quiet sessions of 5-minute bars (moves of a few basis points): the first warms every path up,
+        // the second is measured from its third bar on (its first bars start the session).
+        var sessions = Enumerable.Range(0, 2).Select(i => Day(history.Count + i)).ToArray();
+        var bars = sessions.Select(session => Enumerable.Range(0, 78).SelectMany(slot => last.Keys.Order(StringComparer.Ordinal)
+            .Select(symbol => FiveMinute(symbol, session, slot, Math.Round(last[symbol] * (decimal)(1 + (random.NextDouble() - 0.5) * 0.004), 4)))).ToArray()).ToArray();
+        var raised = 0;
+        foreach (var bar in bars[0])
+            raised += detector.OnBar(bar).Alerts.Count;
+        for (var i = 0; i < 8; i++)
+            raised += detector.OnBar(bars[1][i]).Alerts.Count;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 8; i < bars[1].Length; i++)
+            raised += detector.OnBar(bars[1][i]).Alerts.Count;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, raised);
+        Assert.Equal(0, allocated);
+    }
+
     // ---------------------------------------------------------------- options
 
     public static TheoryData<string, string> BadOptions => new()
