@@ -38,8 +38,15 @@ public sealed class ReactionDetector : IDetectionEngine
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
 
-    public ReactionDetector(DetectionOptions options, Watchlist watchlist)
+    private readonly Func<DateOnly, DateOnly, int> _sessionsBetween;
+
+    /// <param name="sessionsBetween">
+    /// The number of trading sessions after the first date up to and including the second (the seam for an exchange
+    /// calendar, so that a holiday is no session rather than a one-session gap); default: weekdays.
+    /// </param>
+    public ReactionDetector(DetectionOptions options, Watchlist watchlist, Func<DateOnly, DateOnly, int>? sessionsBetween = null)
     {
+        _sessionsBetween = sessionsBetween ?? Weekdays;
         _options = options;
         _horizons = [.. options.Horizons];
         _watchlist = watchlist;
@@ -143,7 +150,7 @@ public sealed class ReactionDetector : IDetectionEngine
                 state.AddFinalReturn(previous, daily);
                 PairReturns(state, previous);
             }
-            var gap = Weekdays(previous, session);
+            var gap = Math.Max(1, _sessionsBetween(previous, session));
             // Too long a gap (a halt, missing data) is not a reference: the next session is measured again from its own close.
             state.Reference = gap <= _options.MaxGapSessions ? state.Close : null;
             state.ReferenceGap = gap;
@@ -155,7 +162,8 @@ public sealed class ReactionDetector : IDetectionEngine
         state.RecentCount = 0;
     }
 
-    private static int Weekdays(DateOnly from, DateOnly to)
+    /// <summary>The default session count: weekdays after <paramref name="from"/> up to and including <paramref name="to"/> (at least 1).</summary>
+    public static int Weekdays(DateOnly from, DateOnly to)
     {
         var n = 0;
         for (var d = from.AddDays(1); d <= to; d = d.AddDays(1))

@@ -274,6 +274,12 @@ public sealed class ReactionDetectorTests
         FeedDaily(holiday, history);
         var alerts = holiday.OnBar(Daily(Benchmark, Day(22), history[^1][Benchmark])).Alerts.Concat(holiday.OnBar(Daily("X", Day(22), close)).Alerts);
         Assert.Empty(alerts);
+
+        // With an exchange calendar that knows Day(21) was a holiday, the same move is one session's again.
+        var calendar = new ReactionDetector(new DetectionOptions(), Watchlist(Group, "X"),
+            (from, to) => ReactionDetector.Weekdays(from, to) - (from < Day(21) && Day(21) <= to ? 1 : 0));
+        FeedDaily(calendar, history);
+        Assert.Equal(Severities.Watch, DropDay(calendar, 22, close, history[^1][Benchmark]).Severity);
     }
 
     [Theory]
