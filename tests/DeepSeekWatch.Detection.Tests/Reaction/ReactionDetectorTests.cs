@@ -183,6 +183,29 @@ public sealed class ReactionDetectorTests
         Assert.True(detector.OnBar(quiet).IsEmpty);
     }
 
+    [Fact]
+    public void A_pre_market_bar_raises_the_alert_before_the_open_and_does_not_set_the_session_close()
+    {
+        var detector = Detector(Watchlist(Group, "X"));
+        var session = new DateOnly(2024, 1, 8); // a Monday
+        FeedDaily(detector, [new() { ["X"] = 100m, [Benchmark] = 500m }], firstDay: 3); // Friday 5 January
+        detector.OnHeadline(Headline("weekend", new DateTimeOffset(2024, 1, 7, 2, 0, 0, TimeSpan.Zero), symbols: ["X"]));
+        var start = MarketClock.At(session, 8);
+        PriceBarObserved PreMarket(string symbol, decimal close) =>
+            new($"pre-{symbol}", "test", symbol, "5m", start, start + TimeSpan.FromMinutes(5), close, close, close, close, 10, false);
+        detector.OnBar(PreMarket(Benchmark, 499m));
+        var alert = Assert.Single(detector.OnBar(PreMarket("X", 88m)).Alerts);
+        Assert.Equal((Severities.Critical, AlertKinds.AiNewsDrop, session), (alert.Severity, alert.Kind, alert.Session));
+        Assert.Equal(MarketClock.At(session, 8, 5), alert.At);
+        Assert.True(alert.At < MarketClock.At(session, 9, 30));
+
+        // The next session is measured from Monday's regular close (the last regular-session bar), not the pre-market price.
+        detector.OnBar(FiveMinute(Benchmark, session, 77, 500m));
+        detector.OnBar(FiveMinute("X", session, 77, 95m));
+        detector.OnBar(FiveMinute(Benchmark, session.AddDays(1), 0, 500m));
+        Assert.Equal(95m, Assert.Single(detector.OnBar(FiveMinute("X", session.AddDays(1), 0, 85m)).Alerts).ReferencePrice);
+    }
+
     // ---------------------------------------------------------------- headline linking and the look-back window
 
     [Theory]
