@@ -65,6 +65,18 @@ public static class NyseCalendar
         return date == Thanksgiving(date.Year).AddDays(1);
     }
 
+    /// <summary>Trading sessions after <paramref name="from"/> up to and including <paramref name="to"/> (1 from one session to the next, whatever weekend or holiday lies between).</summary>
+    public static int SessionsBetween(DateOnly from, DateOnly to)
+    {
+        var n = 0;
+        for (var d = from.AddDays(1); d <= to; d = d.AddDays(1))
+        {
+            if (IsTradingDay(d))
+                n++;
+        }
+        return n;
+    }
+
     public static DateOnly PreviousTradingDay(DateOnly date)
     {
         var d = date.AddDays(-1);

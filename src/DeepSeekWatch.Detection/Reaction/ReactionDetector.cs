@@ -23,6 +23,7 @@ public sealed class ReactionDetector : IDetectionEngine
 {
     private static readonly string[] IntervalNames = ["1m", "5m", "15m", "1h", "1d"];
     private readonly DetectionOptions _options;
+    private readonly int[] _horizons;
     private readonly Watchlist _watchlist;
     private readonly Dictionary<string, SymbolState> _symbols = new(StringComparer.Ordinal);
     private readonly List<Pending> _pending = [];
@@ -37,9 +38,17 @@ public sealed class ReactionDetector : IDetectionEngine
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
 
-    public ReactionDetector(DetectionOptions options, Watchlist watchlist)
+    private readonly Func<DateOnly, DateOnly, int> _sessionsBetween;
+
+    /// <param name="sessionsBetween">
+    /// The number of trading sessions after the first date up to and including the second (the seam for an exchange
+    /// calendar, so that a holiday is no session rather than a one-session gap); default: weekdays.
+    /// </param>
+    public ReactionDetector(DetectionOptions options, Watchlist watchlist, Func<DateOnly, DateOnly, int>? sessionsBetween = null)
     {
+        _sessionsBetween = sessionsBetween ?? Weekdays;
         _options = options;
+        _horizons = [.. options.Horizons];
         _watchlist = watchlist;
     }
 
@@ -53,7 +62,7 @@ public sealed class ReactionDetector : IDetectionEngine
             return state.Remembered(interval, bar.Start.UtcTicks);
         state.LastStart[interval] = bar.Start;
 
-        var session = MarketClock.SessionDate(bar.Start);
+        var session = state.DateOf(bar.Start);
         if (state.Session is { } current && session < current)
             return DetectionResult.None;
         if (state.Session != session)
@@ -112,8 +121,13 @@ public sealed class ReactionDetector : IDetectionEngine
 
     private SymbolState State(string symbol)
     {
-        if (_symbols.TryGetValue(symbol, out var state))
-            return state;
+        return _symbols.TryGetValue(symbol, out var state) ? state : Create(symbol);
+    }
+
+    /// <summary>A symbol's state on its first bar (apart from <see cref="State"/>, whose every call would otherwise allocate this method's closure).</summary>
+    private SymbolState Create(string symbol)
+    {
+        SymbolState state;
         var groups = _watchlist.GroupsOf(symbol).ToArray();
         var benchmark = groups.Length > 0 ? _watchlist.Group(groups[0])!.Benchmark : null;
         state = new SymbolState(symbol, groups, benchmark == symbol ? null : benchmark, _options);
@@ -133,10 +147,10 @@ public sealed class ReactionDetector : IDetectionEngine
                 var daily = (double)state.Close / (double)before - 1;
                 // A return over a gap of several sessions is not one day's move: scale it to a daily one for the volatility.
                 state.DailyReturns.Add(daily / Math.Sqrt(state.ReferenceGap));
-                state.FinalReturns[previous] = daily;
+                state.AddFinalReturn(previous, daily);
                 PairReturns(state, previous);
             }
-            var gap = Weekdays(previous, session);
+            var gap = Math.Max(1, _sessionsBetween(previous, session));
             // Too long a gap (a halt, missing data) is not a reference: the next session is measured again from its own close.
             state.Reference = gap <= _options.MaxGapSessions ? state.Close : null;
             state.ReferenceGap = gap;
@@ -148,7 +162,8 @@ public sealed class ReactionDetector : IDetectionEngine
         state.RecentCount = 0;
     }
 
-    private static int Weekdays(DateOnly from, DateOnly to)
+    /// <summary>The default session count: weekdays after <paramref name="from"/> up to and including <paramref name="to"/> (at least 1).</summary>
+    public static int Weekdays(DateOnly from, DateOnly to)
     {
         var n = 0;
         for (var d = from.AddDays(1); d <= to; d = d.AddDays(1))
@@ -168,7 +183,7 @@ public sealed class ReactionDetector : IDetectionEngine
             state.HasClose = true;
             state.HasDailyClose = true;
         }
-        else if (!state.HasDailyClose && IsRegular(bar))
+        else if (!state.HasDailyClose && state.IsRegular(bar))
         {
             state.Close = bar.Close;
             state.HasClose = true;
@@ -179,12 +194,6 @@ public sealed class ReactionDetector : IDetectionEngine
         state.LastPrice = bar.Close;
     }
 
-    private static bool IsRegular(PriceBarObserved bar)
-    {
-        var session = MarketClock.SessionDate(bar.Start);
-        return bar.Start >= MarketClock.At(session, 9, 30) && bar.End <= MarketClock.At(session, 16);
-    }
-
     private void OnBenchmarkBar(SymbolState benchmark, PriceBarObserved bar)
     {
         if (benchmark.Reference is { } reference)
@@ -193,22 +202,30 @@ public sealed class ReactionDetector : IDetectionEngine
 
     private void PairReturns(SymbolState state, DateOnly session)
     {
-        if (state.Benchmark is { } b && _symbols.TryGetValue(b, out var benchmark) && benchmark.FinalReturns.TryGetValue(session, out var rb))
-            state.Beta.Add(state.FinalReturns[session], rb);
+        if (!state.TryGetFinalReturn(session, out var own))
+            return;
+        if (BenchmarkState(state) is { } benchmark && benchmark.TryGetFinalReturn(session, out var rb))
+            state.Beta.Add(own, rb);
         if (state.BenchmarkOf.Count == 0)
             return;
         foreach (var member in _symbols.Values)
         {
-            if (member.Benchmark == state.Symbol && member.FinalReturns.TryGetValue(session, out var rm))
-                member.Beta.Add(rm, state.FinalReturns[session]);
+            if (member.Benchmark == state.Symbol && member.TryGetFinalReturn(session, out var rm))
+                member.Beta.Add(rm, own);
         }
     }
 
     private (double? Return, bool Known) BenchmarkReturn(SymbolState state, DateTimeOffset end)
     {
-        if (state.Benchmark is null || !_symbols.TryGetValue(state.Benchmark, out var benchmark))
-            return (null, false);
-        return benchmark.BenchmarkReturnAt(end);
+        return BenchmarkState(state) is { } benchmark ? benchmark.BenchmarkReturnAt(end) : (null, false);
+    }
+
+    /// <summary>The state of a symbol's benchmark, looked up once it exists and then kept (no dictionary lookup per bar).</summary>
+    private SymbolState? BenchmarkState(SymbolState state)
+    {
+        if (state.BenchmarkState is null && state.Benchmark is { } b && _symbols.TryGetValue(b, out var benchmark))
+            state.BenchmarkState = benchmark;
+        return state.BenchmarkState;
     }
 
     private void ResolvePending()
@@ -232,15 +249,14 @@ public sealed class ReactionDetector : IDetectionEngine
     {
         var state = p.State;
         var bar = p.Bar;
-        var session = MarketClock.SessionDate(bar.Start);
+        var session = state.DateOf(bar.Start);
         if (state.Session != session)
             return;
         var ret = (double)bar.Close / (double)p.Reference - 1;
         double? z = state.DailyReturns.IsFull && state.DailyReturns.StdDev > 0 ? ret / (state.DailyReturns.StdDev * Math.Sqrt(Math.Max(1, p.Gap))) : null;
         double? beta = state.Beta.IsFull && state.Beta.VarianceB > 0 ? state.Beta.Covariance / state.Beta.VarianceB : null;
         double? abnormal = beta is { } b && benchmarkReturn is { } rb ? ret - b * rb : null;
-        var group = state.Groups[0];
-        var thresholds = _options.ThresholdsFor(group);
+        var thresholds = state.Thresholds;
         var rank = -1;
         for (var r = 2; r >= 0 && rank < 0; r--)
         {
@@ -253,7 +269,16 @@ public sealed class ReactionDetector : IDetectionEngine
         if (rank <= state.RaisedRank)
             return;
         state.RaisedRank = rank;
+        Raise(p, rank, ret, z, abnormal);
+    }
 
+    /// <summary>Raises the alert of a decision (kept apart from <see cref="Decide"/> so that its closures are allocated only when an alert is raised).</summary>
+    private void Raise(Pending p, int rank, double ret, double? z, double? abnormal)
+    {
+        var state = p.State;
+        var bar = p.Bar;
+        var session = state.Session!.Value;
+        var group = state.Groups[0];
         var severity = SeverityRank.Name(rank);
         var headlines = Order(_headlines.Where(h => InWindow(h.PublishedAt, bar.End, session) && Concerns(h, state.Symbol)).Select(ToAlertHeadline));
         var alert = new Alert
@@ -391,7 +416,7 @@ public sealed class ReactionDetector : IDetectionEngine
         if (bar.Interval == "1d")
             return 0;
         var worst = 0d;
-        foreach (var minutes in _options.Horizons)
+        foreach (var minutes in _horizons)
         {
             if (state.CloseBefore(bar.End - TimeSpan.FromMinutes(minutes), bar.End - bar.Start) is { } then && then > 0)
                 worst = Math.Min(worst, (double)bar.Close / (double)then - 1);
@@ -445,18 +470,23 @@ public sealed class ReactionDetector : IDetectionEngine
             return;
         _pruned = time;
         var horizon = time - _options.LookBack - TimeSpan.FromDays(7);
-        var old = _headlines.FindIndex(h => h.PublishedAt >= horizon);
+        // Loops rather than LINQ: this runs once a day of event time and allocates nothing when nothing is old.
+        var old = 0;
+        while (old < _headlines.Count && _headlines[old].PublishedAt < horizon)
+            old++;
         if (old > 0)
             _headlines.RemoveRange(0, old);
-        else if (old < 0)
-            _headlines.Clear();
-        foreach (var id in _alerts.Where(a => a.Value.At < horizon).Select(a => a.Key).ToList())
-            _alerts.Remove(id);
+        foreach (var (id, alert) in _alerts)
+        {
+            if (alert.At < horizon)
+                _alerts.Remove(id);
+        }
         var oldest = DateOnly.FromDateTime(horizon.UtcDateTime);
-        foreach (var key in _groups.Keys.Where(k => k.Session < oldest).ToList())
-            _groups.Remove(key);
-        foreach (var s in _symbols.Values)
-            s.Prune(oldest);
+        foreach (var (key, _) in _groups)
+        {
+            if (key.Session < oldest)
+                _groups.Remove(key);
+        }
     }
 
     private readonly record struct Pending(SymbolState State, PriceBarObserved Bar, decimal Reference, int Gap, double ShortHorizon);
@@ -476,6 +506,14 @@ public sealed class ReactionDetector : IDetectionEngine
 
     private sealed class SymbolState(string symbol, string[] groups, string? benchmark, DetectionOptions options)
     {
+        private const int FinalCapacity = 16;
+        private readonly (DateOnly Session, double Return)[] _final = new (DateOnly, double)[FinalCapacity];
+        private int _finalCount;
+        private long _dayStart = long.MaxValue;
+        private long _dayEnd = long.MinValue;
+        private long _regularOpen;
+        private long _regularClose;
+        private DateOnly _day;
         private const int RecentCapacity = 128;
         private const int BenchmarkCapacity = 512;
         private readonly (long End, decimal Close)[] _recent = new (long, decimal)[RecentCapacity];
@@ -517,7 +555,53 @@ public sealed class ReactionDetector : IDetectionEngine
 
         public RollingCovariance Beta { get; } = new(options.BetaSessions);
 
-        public SortedDictionary<DateOnly, double> FinalReturns { get; } = [];
+        public ThresholdSet Thresholds { get; } = groups.Length > 0 ? options.ThresholdsFor(groups[0]) : options.Thresholds;
+
+        public SymbolState? BenchmarkState { get; set; }
+
+        /// <summary>The New York date of an instant; the day's bounds are cached so that most bars need no time-zone conversion.</summary>
+        public DateOnly DateOf(DateTimeOffset instant)
+        {
+            var t = instant.UtcTicks;
+            if (t < _dayStart || t >= _dayEnd)
+            {
+                _day = MarketClock.SessionDate(instant);
+                _dayStart = MarketClock.At(_day, 0).UtcTicks;
+                _dayEnd = MarketClock.At(_day.AddDays(1), 0).UtcTicks;
+                _regularOpen = MarketClock.At(_day, 9, 30).UtcTicks;
+                _regularClose = MarketClock.At(_day, 16).UtcTicks;
+            }
+            return _day;
+        }
+
+        /// <summary>True for a bar inside the regular session (9:30–16:00 New York) of its day.</summary>
+        public bool IsRegular(PriceBarObserved bar)
+        {
+            DateOf(bar.Start);
+            return bar.Start.UtcTicks >= _regularOpen && bar.End.UtcTicks <= _regularClose;
+        }
+
+        /// <summary>Keeps the final daily return of the latest sessions (enough to pair them with the benchmark's, whichever comes first).</summary>
+        public void AddFinalReturn(DateOnly session, double value)
+        {
+            _final[_finalCount % FinalCapacity] = (session, value);
+            _finalCount++;
+        }
+
+        public bool TryGetFinalReturn(DateOnly session, out double value)
+        {
+            for (var i = 1; i <= Math.Min(_finalCount, FinalCapacity); i++)
+            {
+                var (s, v) = _final[(_finalCount - i) % FinalCapacity];
+                if (s == session)
+                {
+                    value = v;
+                    return true;
+                }
+            }
+            value = 0;
+            return false;
+        }
 
         public int RecentCount { get; set; }
 
@@ -556,7 +640,7 @@ public sealed class ReactionDetector : IDetectionEngine
             var latest = _benchmark[(_benchmarkNext + BenchmarkCapacity - 1) % BenchmarkCapacity];
             if (latest.End < t)
                 return (null, false);
-            var session = MarketClock.SessionDate(end);
+            var session = DateOf(end);
             for (var i = 1; i <= _benchmarkCount; i++)
             {
                 var e = _benchmark[(_benchmarkNext + BenchmarkCapacity - i) % BenchmarkCapacity];
@@ -578,10 +662,5 @@ public sealed class ReactionDetector : IDetectionEngine
                 _outputs.Remove(_outputOrder.Dequeue());
         }
 
-        public void Prune(DateOnly oldest)
-        {
-            while (FinalReturns.Count > 0 && FinalReturns.First().Key < oldest.AddDays(-400))
-                FinalReturns.Remove(FinalReturns.First().Key);
-        }
     }
 }

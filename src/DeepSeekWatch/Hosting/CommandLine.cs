@@ -22,6 +22,7 @@ internal static class CommandLine
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(Analysis.IndicatorsCommand.Create());
         root.Subcommands.Add(Delivery.DeliveriesCommand.Create());
         root.Subcommands.Add(Ingestion.RecordCommand.Create());

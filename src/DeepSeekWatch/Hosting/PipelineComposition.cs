@@ -58,7 +58,7 @@ public static class PipelineComposition
             services.AddDelivery(configuration);
 
         services.AddSingleton(sp => new Watchlist(sp.GetRequiredService<IOptions<WatchlistOptions>>().Value.Groups));
-        services.TryAddSingleton<IDetectionEngine>(sp => new ReactionDetector(sp.GetRequiredService<IOptions<DetectionOptions>>().Value, sp.GetRequiredService<Watchlist>()));
+        services.TryAddSingleton<IDetectionEngine>(sp => new ReactionDetector(sp.GetRequiredService<IOptions<DetectionOptions>>().Value, sp.GetRequiredService<Watchlist>(), Detection.Markets.NyseCalendar.SessionsBetween));
         services.AddSingleton<DetectorHost>();
         services.TryAddSingleton<IHeadlineClassifier>(sp => new LexiconHeadlineClassifier(sp.GetRequiredService<IOptions<ClassifierOptions>>().Value));
         services.AddSingleton<IHeadlineClassification, LexiconHeadlineClassification>();
