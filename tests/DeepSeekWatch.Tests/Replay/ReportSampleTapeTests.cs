@@ -58,6 +58,7 @@ public sealed class ReportSampleTapeTests
         ("2024-12-18", "TSLA", "drop", "warning", "Fed 18 Dec 2024, broad selloff, not AI (high-beta stock)"),
         ("2025-01-07", "NVDA", "drop", "watch", "NVDA reversed after its CES highs as yields rose; no AI headline on the tape"),
         ("2025-01-16", "AAPL", "drop", "watch", "Apple lost iPhone share in China, not AI"),
+        ("2025-01-21", "AAPL", "ai-news-drop", "watch", "AAPL -3.2% the session after MLK Day on an analyst downgrade; linked only through group-wide AI news (DeepSeek-R1, Stargate): a weak link, see docs/detection.md"),
         ("2025-01-27", "AMD", "ai-news-drop", "watch", "DeepSeek: chip rout (AMD -6.4%)"),
         ("2025-01-27", "ASML", "ai-news-drop", "watch", "DeepSeek: chip rout (ASML -5.8%)"),
         ("2025-01-27", "AVGO", "ai-news-drop", "critical", "DeepSeek: chip rout (AVGO -17.4%)"),
