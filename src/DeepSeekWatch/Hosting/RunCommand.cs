@@ -38,6 +38,7 @@ internal static class RunCommand
             builder.Configuration["Urls"] = urls;
         CommandHost.ConfigureLogging(builder.Logging, builder.Configuration, LogLevel.Information);
         builder.Services.AddDeepSeekWatchPipeline(builder.Configuration);
+        builder.Services.AddDeepSeekWatchObservability(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("alert-store", tags: ["ready"]);
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
@@ -46,6 +47,7 @@ internal static class RunCommand
         app.UseStatusCodePages();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapDeepSeekWatchApi();
+        app.MapDeepSeekWatchObservability();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;
