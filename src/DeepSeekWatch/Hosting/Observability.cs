@@ -52,6 +52,8 @@ public static class Observability
     /// <summary>Creates the instruments whose zero series must exist from the start, and maps <c>/metrics</c>.</summary>
     public static WebApplication MapDeepSeekWatchObservability(this WebApplication app)
     {
+        // The meter provider must listen before the zero series are written, or they are lost.
+        _ = app.Services.GetRequiredService<MeterProvider>();
         _ = app.Services.GetRequiredService<ObservabilityMetrics>();
         _ = app.Services.GetService<Pipeline.PipelineMetrics>();
         app.MapPrometheusScrapingEndpoint(MetricsPath);
