@@ -70,9 +70,18 @@ public sealed class AlertApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Limit_and_since_page_through_the_alerts_newest_first()
+    public async Task Offset_and_limit_page_through_the_alerts_newest_first_without_gaps_or_repeats()
     {
         Assert.Equal(["a5", "a4"], await AlertIds("?limit=2"));
+        Assert.Equal(["a3", "a2"], await AlertIds("?limit=2&offset=2"));
+        Assert.Equal(["a1"], await AlertIds("?limit=2&offset=4"));
+        Assert.Empty(await AlertIds("?limit=2&offset=6"));
+        Assert.Equal(["a1"], await AlertIds("?symbol=NVDA&limit=1&offset=2"));
+    }
+
+    [Fact]
+    public async Task Limit_and_since_bound_the_alerts_newest_first()
+    {
         // `since` bounds a page from below, `limit` from above.
         Assert.Equal(["a5", "a4", "a3"], await AlertIds("?since=2025-01-27T17:00:00Z"));
         Assert.Equal(["a5"], await AlertIds("?since=2025-01-27T17:00:00Z&limit=1"));
@@ -105,6 +114,9 @@ public sealed class AlertApiTests : IAsyncLifetime
     [InlineData("api/alerts?limit=ten", "limit")]
     [InlineData("api/alerts?limit=-5", "limit")]
     [InlineData("api/alerts?since=yesterday", "since")]
+    [InlineData("api/alerts?offset=-1", "offset")]
+    [InlineData("api/alerts?offset=9001", "offset")]
+    [InlineData("api/alerts?offset=two", "offset")]
     [InlineData("api/alerts?kind=crash", "kind")]
     [InlineData("api/alerts?symbol=", "symbol")]
     [InlineData("api/alerts?symbol=ABCDEFGHIJKLMNOPQ", "symbol")]
