@@ -3,6 +3,7 @@ using System.Net;
 namespace DeepSeekWatch.IntegrationTests.Observability;
 
 /// <summary>Readiness follows the store: it turns unhealthy when Redis stops and healthy again when it returns.</summary>
+[Collection(nameof(ObservabilityCollection))]
 public sealed class ReadinessTests
 {
     [Fact]

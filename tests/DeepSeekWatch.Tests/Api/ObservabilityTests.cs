@@ -15,6 +15,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace DeepSeekWatch.Tests.Api;
 
+[Collection(nameof(MetricsCollection))]
 public sealed partial class ObservabilityTests
 {
     private static readonly DateTimeOffset Monday = new(2025, 1, 27, 15, 0, 0, TimeSpan.Zero);
