@@ -15,10 +15,13 @@ public static class AlertApi
 {
     public const int MaxLimit = 1000;
 
+    /// <summary>The deepest page <c>offset</c> reaches: paging skips in the store's newest-first order.</summary>
+    public const int MaxOffset = 9000;
+
     public static IEndpointRouteBuilder MapDeepSeekWatchApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/alerts", QueryAlerts).WithName("GetAlerts").WithSummary("Alerts, newest first, filtered by symbol, group, kind and time.");
+        api.MapGet("/alerts", QueryAlerts).WithName("GetAlerts").WithSummary("Alerts, newest first, filtered by symbol, group, kind and time; paged by offset and limit.");
         api.MapGet("/alerts/{alertId}", GetAlert).WithName("GetAlert").WithSummary("One alert (its latest revision), or 404.");
         api.MapGet("/watchlist", GetWatchlist).WithName("GetWatchlist").WithSummary("Groups and symbols with last price and session return.");
         api.MapGet("/headlines", GetHeadlines).WithName("GetHeadlines").WithSummary("Recent headlines with their classification, newest first.");
@@ -31,6 +34,7 @@ public static class AlertApi
         var errors = new Dictionary<string, string[]>();
         var limit = Limit(q["limit"], errors);
         var since = Since(q["since"], errors);
+        var offset = Offset(q["offset"], errors);
         string? kind = q["kind"];
         if (kind is not null && !AlertKinds.All.Contains(kind))
             errors["kind"] = [$"'{kind}' is not one of {string.Join(", ", AlertKinds.All)}"];
@@ -42,8 +46,8 @@ public static class AlertApi
             errors["group"] = ["must be a group name"];
         if (errors.Count > 0)
             return Results.ValidationProblem(errors, title: "Bad query parameters");
-        var alerts = await store.QueryAsync(new AlertQuery(symbol?.ToUpperInvariant(), group, kind, since, limit), ct);
-        return Results.Json(alerts.ToList(), AlertJson.Options);
+        var alerts = await store.QueryAsync(new AlertQuery(symbol?.ToUpperInvariant(), group, kind, since, offset + limit), ct);
+        return Results.Json(alerts.Skip(offset).ToList(), AlertJson.Options);
     }
 
     private static async Task<IResult> GetAlert(string alertId, IAlertStore store, CancellationToken ct)
@@ -108,6 +112,18 @@ public static class AlertApi
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n is < 1 or > MaxLimit)
         {
             errors["limit"] = [$"must be a whole number from 1 to {MaxLimit}"];
+            return 0;
+        }
+        return n;
+    }
+
+    private static int Offset(string? text, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(text))
+            return 0;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > MaxOffset)
+        {
+            errors["offset"] = [$"must be a whole number from 0 to {MaxOffset}"];
             return 0;
         }
         return n;

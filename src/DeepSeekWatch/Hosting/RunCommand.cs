@@ -41,6 +41,7 @@ internal static class RunCommand
         CommandHost.ConfigureLogging(builder.Logging, builder.Configuration, LogLevel.Information);
         builder.Services.AddDeepSeekWatchPipeline(builder.Configuration);
         builder.Services.AddIngestion(builder.Configuration);
+        builder.Services.AddDeepSeekWatchObservability(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("alert-store", tags: ["ready"]);
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
@@ -50,6 +51,7 @@ internal static class RunCommand
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapDeepSeekWatchApi();
         app.MapDeliveryEndpoints();
+        app.MapDeepSeekWatchObservability();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

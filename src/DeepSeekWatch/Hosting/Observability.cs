@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace DeepSeekWatch.Hosting;
+
+/// <summary>
+/// OpenTelemetry for <c>run</c>: the <c>DeepSeekWatch</c> and <c>MassTransit</c> meters plus ASP.NET Core and runtime
+/// metrics, served in Prometheus text format on <c>/metrics</c>; traces from the <c>DeepSeekWatch</c> and
+/// <c>MassTransit</c> activity sources (MassTransit carries the trace context in message headers, so one trace runs
+/// from a poll through publish, detection and the alert store to delivery), exported by OTLP when
+/// <c>Telemetry:Otlp:Endpoint</c> is set.
+/// </summary>
+public static class Observability
+{
+    public const string ServiceName = "deepseekwatch";
+    public const string OtlpEndpointKey = "Telemetry:Otlp:Endpoint";
+    public const string MassTransitSource = "MassTransit";
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The one activity source of DeepSeekWatch's own spans (a poll cycle, a delivery).</summary>
+    public static readonly ActivitySource ActivitySource = new(MetricNames.Meter);
+
+    public static IServiceCollection AddDeepSeekWatchObservability(this IServiceCollection services, IConfiguration configuration)
+    {
+        var otlp = OtlpEndpoint(configuration);
+        services.AddMetrics();
+        services.TryAddSingleton<ObservabilityMetrics>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(ServiceName))
+            .WithMetrics(m => m
+                .AddMeter(MetricNames.Meter, MassTransitSource)
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(t =>
+            {
+                t.AddSource(MetricNames.Meter, MassTransitSource)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsPlumbing(ctx.Request.Path));
+                if (otlp is not null)
+                    t.AddOtlpExporter(o => o.Endpoint = otlp);
+            });
+        return services;
+    }
+
+    /// <summary>Creates the instruments whose zero series must exist from the start, and maps <c>/metrics</c>.</summary>
+    public static WebApplication MapDeepSeekWatchObservability(this WebApplication app)
+    {
+        // The meter provider must listen before the zero series are written, or they are lost.
+        _ = app.Services.GetRequiredService<MeterProvider>();
+        _ = app.Services.GetRequiredService<ObservabilityMetrics>();
+        _ = app.Services.GetService<Pipeline.PipelineMetrics>();
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        return app;
+    }
+
+    /// <summary>The OTLP endpoint, null when not configured; a value that is not an absolute http(s) URL stops start-up naming the key.</summary>
+    public static Uri? OtlpEndpoint(IConfiguration configuration)
+    {
+        var text = configuration[OtlpEndpointKey];
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new ConfigurationException(OtlpEndpointKey, "must be an absolute http:// or https:// URL, e.g. http://otel-collector:4317");
+        return uri;
+    }
+
+    private static bool IsPlumbing(PathString path) =>
+        path.StartsWithSegments(MetricsPath, StringComparison.Ordinal) || path.StartsWithSegments("/health", StringComparison.Ordinal);
+}
