@@ -15,8 +15,12 @@ internal sealed class DeliveryMetrics
     private readonly Counter<long> _planned;
     private readonly Counter<long> _skipped;
 
-    public DeliveryMetrics(IMeterFactory meterFactory)
+    private readonly Hosting.ObservabilityMetrics? _observability;
+
+    /// <param name="observability">The dashboard's delivery instruments (registered by <c>run</c>); absent elsewhere.</param>
+    public DeliveryMetrics(IMeterFactory meterFactory, Hosting.ObservabilityMetrics? observability = null)
     {
+        _observability = observability;
         var meter = meterFactory.Create(MeterName);
         _attempts = meter.CreateCounter<long>("deepseekwatch.delivery.attempts", "{attempt}",
             "Delivery attempts by route and outcome (success, retry, failed, gone).");
@@ -28,11 +32,17 @@ internal sealed class DeliveryMetrics
             "Alert revisions not delivered to a matching route, by reason (duplicate, stale, cooldown, disabled).");
     }
 
-    public void Attempted(string route, string kind, string outcome) =>
+    public void Attempted(string route, string kind, string outcome)
+    {
         _attempts.Add(1, new("route", route), new("kind", kind), new("outcome", outcome));
+        _observability?.DeliveryAttempted(route, kind, outcome == "success");
+    }
 
-    public void DeadLettered(string route, string kind, string reason) =>
+    public void DeadLettered(string route, string kind, string reason)
+    {
         _deadLetters.Add(1, new("route", route), new("kind", kind), new("reason", reason));
+        _observability?.DeadLettered(route, kind);
+    }
 
     public void Planned(string route, string kind) =>
         _planned.Add(1, new("route", route), new("kind", kind));

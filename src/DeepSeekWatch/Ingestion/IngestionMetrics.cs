@@ -16,8 +16,12 @@ public sealed class IngestionMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _duplicates;
 
-    public IngestionMetrics(IMeterFactory meters)
+    private readonly Hosting.ObservabilityMetrics? _observability;
+
+    /// <param name="observability">The dashboard's poll instruments (registered by <c>run</c>); absent for <c>record</c>.</param>
+    public IngestionMetrics(IMeterFactory meters, Hosting.ObservabilityMetrics? observability = null)
     {
+        _observability = observability;
         var meter = meters.Create(MeterName);
         _polls = meter.CreateCounter<long>("dsw.ingestion.polls", "{poll}", "Poll cycles of one provider, by outcome.");
         _duration = meter.CreateHistogram<double>("dsw.ingestion.poll.duration", "s", "Time one poll cycle of one provider took.");
@@ -30,6 +34,8 @@ public sealed class IngestionMetrics
     {
         _polls.Add(1, new("provider", provider), new("outcome", outcome));
         _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("provider", provider));
+        if (outcome != "skipped")
+            _observability?.PollCompleted(provider, duration, outcome == "failed" ? "other" : null);
     }
 
     public void Published(string provider, string kind, int count = 1)
