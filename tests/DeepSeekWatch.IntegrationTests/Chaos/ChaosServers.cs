@@ -45,6 +45,7 @@ public sealed class ChaosServers : IDisposable
             Servers.Run("chown", ["-R", "rabbitmq:rabbitmq", _rabbitDir]);
         }
         RabbitNode = $"dswchaos{RabbitPort}@localhost";
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
         _rabbitEnv = new Dictionary<string, string>
         {
             ["RABBITMQ_NODENAME"] = RabbitNode,
@@ -168,8 +169,9 @@ public sealed class ChaosServers : IDisposable
                 continue;
             try
             {
-                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmd.Contains("beam", StringComparison.Ordinal) && cmd.Contains(RabbitNode, StringComparison.Ordinal))
+                // The node name is in the VM's environment (RABBITMQ_NODENAME), not on its command line.
+                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (cmd.Contains("beam.smp", StringComparison.Ordinal) && File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains($"RABBITMQ_NODENAME={RabbitNode}"))
                     pids.Add(pid);
             }
             catch (IOException)

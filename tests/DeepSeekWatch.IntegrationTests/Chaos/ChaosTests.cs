@@ -104,9 +104,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             await host.StartAsync();
             ReplayOutcome? first = null;
+            using var bounded = new CancellationTokenSource(Bound);
             try
             {
-                first = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(Tape, ReplayPace.Max, Bound, null, CancellationToken.None);
+                first = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(Tape, ReplayPace.Max, Bound, null, bounded.Token);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
