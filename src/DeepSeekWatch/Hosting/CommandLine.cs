@@ -24,6 +24,7 @@ internal static class CommandLine
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(Analysis.IndicatorsCommand.Create());
         root.Subcommands.Add(Delivery.DeliveriesCommand.Create());
+        root.Subcommands.Add(Perf.PerfCommand.Create());
         return root;
     }
 
