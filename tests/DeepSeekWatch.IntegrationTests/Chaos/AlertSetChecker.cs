@@ -20,11 +20,14 @@ public sealed record StoredWrite(string AlertId, int Revision);
 /// </summary>
 public sealed record ChaosVerdict(IReadOnlyList<string> Lost, IReadOnlyList<string> Duplicated, IReadOnlyList<string> Unexpected, int Expected, int Stored)
 {
+    /// <summary>For lost alerts that are stored in another form: which fields differ (for the failure message).</summary>
+    public IReadOnlyList<string> Differences { get; init; } = [];
+
     public bool Clean => Lost.Count == 0 && Duplicated.Count == 0 && Unexpected.Count == 0;
 
     public override string ToString() =>
         $"expected {Expected}, stored {Stored}; lost {Lost.Count}, duplicated {Duplicated.Count}, unexpected {Unexpected.Count}" +
-        (Clean ? "" : $"\n lost: {string.Join(", ", Lost.Take(10))}\n duplicated: {string.Join(", ", Duplicated.Take(10))}\n unexpected: {string.Join(", ", Unexpected.Take(10))}");
+        (Clean ? "" : $"\n lost: {string.Join(", ", Lost.Take(10))}\n differences: {string.Join("; ", Differences.Take(5))}\n duplicated: {string.Join(", ", Duplicated.Take(10))}\n unexpected: {string.Join(", ", Unexpected.Take(10))}");
 }
 
 public static class AlertSetChecker
@@ -43,8 +46,21 @@ public static class AlertSetChecker
         duplicated.AddRange(writes.GroupBy(w => w).Where(g => g.Count() > 1).Select(g => $"{g.Key.AlertId}#{g.Key.Revision} (written {g.Count()} times)"));
         var lost = want.Where(kv => !have.TryGetValue(kv.Key, out var json) || json != kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
         var unexpected = have.Keys.Where(id => !want.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
-        return new ChaosVerdict(lost, duplicated, unexpected, want.Count, have.Count);
+        var differences = lost.Where(have.ContainsKey).Select(id => $"{id}: {Diff(want[id], have[id])}").ToList();
+        return new ChaosVerdict(lost, duplicated, unexpected, want.Count, have.Count) { Differences = differences };
     }
+
+    private static string Diff(string expectedJson, string storedJson)
+    {
+        using var e = System.Text.Json.JsonDocument.Parse(expectedJson);
+        using var s = System.Text.Json.JsonDocument.Parse(storedJson);
+        var stored = s.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
+        return string.Join(", ", e.RootElement.EnumerateObject()
+            .Where(p => !stored.TryGetValue(p.Name, out var v) || v != p.Value.GetRawText())
+            .Select(p => $"{p.Name} expected {Trim(p.Value.GetRawText())} stored {Trim(stored.GetValueOrDefault(p.Name, "(none)"))}"));
+    }
+
+    private static string Trim(string s) => s.Length <= 120 ? s : s[..120] + "...";
 
     /// <summary>Reads every alert under <paramref name="prefix"/> and the store's write stream, then checks them.</summary>
     public static async Task<ChaosVerdict> CheckRedisAsync(string redisConfiguration, string prefix, IReadOnlyCollection<Alert> expected)

