@@ -48,7 +48,7 @@ internal static class PerfReport
         var lo = Math.Max(0.01, list.Min(s => s.Sorted[0]));
         var hi = Math.Max(lo * 10, list.Max(s => s.Sorted[^1]));
         var (logLo, logHi) = (Math.Floor(Math.Log10(lo)), Math.Ceiling(Math.Log10(hi)));
-        double X(double ms) => L + ((Math.Log10(Math.Max(ms, lo)) - logLo) / (logHi - logLo) * (W - L - R));
+        double X(double ms) => L + ((Math.Log10(Math.Max(ms, Math.Pow(10, logLo))) - logLo) / (logHi - logLo) * (W - L - R));
         double Y(double q) => H - B - (q * (H - T - B));
         sb.Append(inv, $"<line x1=\"{L}\" y1=\"{H - B}\" x2=\"{W - R}\" y2=\"{H - B}\" stroke=\"black\"/><line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{H - B}\" stroke=\"black\"/>\n");
         for (var e = logLo; e <= logHi; e++)
