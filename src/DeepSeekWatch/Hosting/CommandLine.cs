@@ -26,6 +26,7 @@ internal static class CommandLine
         root.Subcommands.Add(Analysis.IndicatorsCommand.Create());
         root.Subcommands.Add(Delivery.DeliveriesCommand.Create());
         root.Subcommands.Add(Ingestion.RecordCommand.Create());
+        root.Subcommands.Add(Perf.PerfCommand.Create());
         return root;
     }
 

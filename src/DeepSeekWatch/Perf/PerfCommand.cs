@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using DeepSeekWatch.Hosting;
+
+namespace DeepSeekWatch.Perf;
+
+/// <summary>
+/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--out perf.json] [--chart perf.svg]</c>:
+/// measures, in one run on one machine, the broker's own ceiling (plain RabbitMQ.Client, confirms, persistent,
+/// quorum queue), DeepSeekWatch end to end on RabbitMQ + Redis and its ratio to that ceiling, publish-to-stored
+/// latency at a fixed offered load and near saturation, the in-process pipeline, and Redis alert writes against
+/// <c>redis-benchmark</c>. Without <c>--rabbitmq</c>/<c>--redis</c> only the in-process figures are measured.
+/// </summary>
+internal static class PerfCommand
+{
+    public static Command Create()
+    {
+        var rabbit = new Option<string?>("--rabbitmq") { Description = "host:port of a RabbitMQ broker (guest/guest) to measure against." };
+        var redis = new Option<string?>("--redis") { Description = "StackExchange.Redis configuration of the Redis to measure against (its data under the key prefix perf:<id>: is left in place)." };
+        var vhost = new Option<string>("--vhost") { Description = "RabbitMQ virtual host to use (it must exist).", DefaultValueFactory = _ => "/" };
+        var bars = new Option<int>("--bars") { Description = "Bars per throughput run (also the ceiling's message count).", DefaultValueFactory = _ => 20_000 };
+        var rate = new Option<int>("--rate") { Description = "Fixed offered load for the latency run, bars per second.", DefaultValueFactory = _ => 1_000 };
+        var seconds = new Option<int>("--latency-seconds") { Description = "Length of each latency run.", DefaultValueFactory = _ => 10 };
+        var output = new Option<string>("--out") { Description = "Where to write the JSON result.", DefaultValueFactory = _ => "perf.json" };
+        var chart = new Option<string?>("--chart") { Description = "Where to write the latency chart (SVG); default: beside --out." };
+        var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and an SVG chart.")
+        {
+            rabbit, redis, vhost, bars, rate, seconds, output, chart,
+        };
+        // Only options given on the command line are checked here (a validator does not see the defaults).
+        cmd.Validators.Add(r =>
+        {
+            if (r.GetResult(bars) is not null && r.GetValue(bars) is < 100 or > 10_000_000)
+                r.AddError("--bars must be between 100 and 10000000");
+            if (r.GetResult(rate) is not null && r.GetValue(rate) is < 1 or > 1_000_000)
+                r.AddError("--rate must be between 1 and 1000000");
+            if (r.GetResult(seconds) is not null && r.GetValue(seconds) is < 1 or > 3600)
+                r.AddError("--latency-seconds must be between 1 and 3600");
+            if (r.GetValue(rabbit) is { } hp && !TryHostPort(hp, out _, out _))
+                r.AddError($"--rabbitmq '{hp}' is not host:port");
+            if ((r.GetValue(rabbit) is null) != (r.GetValue(redis) is null))
+                r.AddError("--rabbitmq and --redis go together (the end-to-end run needs both)");
+        });
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            string? host = null;
+            var port = 0;
+            if (parse.GetValue(rabbit) is { } hp)
+                TryHostPort(hp, out host, out port);
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)));
+            var result = await new PerfRunner(options, stdout).RunAsync(ct);
+            var outPath = parse.GetValue(output)!;
+            var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
+            PerfReport.Write(result, outPath, chartPath);
+            stdout.WriteLine($"perf: wrote {outPath} and {chartPath}");
+            return CommandLine.ExitOk;
+        });
+        return cmd;
+    }
+
+    internal static bool TryHostPort(string value, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var i = value.LastIndexOf(':');
+        if (i <= 0 || !int.TryParse(value.AsSpan(i + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+            return false;
+        host = value[..i];
+        return true;
+    }
+}
+
+internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun);

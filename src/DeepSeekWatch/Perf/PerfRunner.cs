@@ -1,0 +1,415 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DeepSeekWatch.Alerts;
+using DeepSeekWatch.Contracts;
+using DeepSeekWatch.Pipeline;
+using DeepSeekWatch.Replay;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace DeepSeekWatch.Perf;
+
+/// <summary>Latency figures in milliseconds.</summary>
+internal sealed record LatencySummary(string Name, double OfferedPerSecond, double AchievedPerSecond, int Samples, double P50, double P90, double P99, double Max, double[] Sorted);
+
+internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond);
+
+internal sealed record PerfResult(
+    string Machine,
+    DateTimeOffset StartedUtc,
+    int BarBytes,
+    Throughput? Ceiling,
+    Throughput? EndToEnd,
+    double? EndToEndToCeiling,
+    LatencySummary? BarLatencyFixed,
+    LatencySummary? AlertLatencyFixed,
+    LatencySummary? BarLatencySaturated,
+    LatencySummary? AlertLatencySaturated,
+    Throughput InProcess,
+    Throughput? RedisAlertWrites,
+    Throughput? RedisBenchmarkSet,
+    double? RedisWritesToBenchmark,
+    IReadOnlyList<string> Notes);
+
+/// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
+internal sealed class PerfRunner(PerfOptions options, TextWriter output)
+{
+    private const int PublishWindow = 256;
+    private readonly List<string> _notes = [];
+
+    public async Task<PerfResult> RunAsync(CancellationToken ct)
+    {
+        var started = TimeProvider.System.GetUtcNow();
+        var bars = SyntheticBars(options.Bars);
+        var barBytes = EnvelopeBytes(bars[0]);
+        output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes");
+
+        Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
+        LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null;
+        if (options.RabbitHost is not null && options.Redis is not null)
+        {
+            ceiling = await CeilingAsync(bars.Count, barBytes, ct);
+            Print(ceiling);
+            e2e = (await PipelineAsync("end-to-end (RabbitMQ + Redis)", bars, rate: null, rabbit: true, ct)).Throughput;
+            Print(e2e);
+            output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling.PerSecond:F2}");
+            var fixedCount = Math.Min(bars.Count, (int)(options.Rate * options.LatencyRun.TotalSeconds));
+            (_, barFixed, alertFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
+            Print(barFixed);
+            Print(alertFixed);
+            var near = Math.Max(1, (int)(e2e.PerSecond * 0.9));
+            var satCount = Math.Min(bars.Count, (int)(near * options.LatencyRun.TotalSeconds));
+            (_, barSat, alertSat) = await PipelineAsync($"latency at {near}/s (0.9 x end to end)", bars.Take(satCount).ToList(), near, rabbit: true, ct);
+            Print(barSat);
+            Print(alertSat);
+            (redisWrites, redisBench) = await RedisAsync(Math.Min(bars.Count, 20_000), ct);
+            if (redisWrites is not null)
+                Print(redisWrites);
+            if (redisBench is not null)
+                Print(redisBench);
+        }
+        else
+        {
+            _notes.Add("no --rabbitmq/--redis: broker ceiling, end to end, latency and Redis figures not measured");
+        }
+        var inProcess = (await PipelineAsync("in-process (in-memory bus + memory store)", bars, rate: null, rabbit: false, ct)).Throughput;
+        Print(inProcess);
+
+        return new PerfResult(
+            $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+            started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
+            barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
+            redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes);
+    }
+
+    private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s");
+
+    private void Print(LatencySummary? l)
+    {
+        if (l is not null)
+            output.WriteLine($"perf: {l.Name}: offered {l.OfferedPerSecond:N0}/s, achieved {l.AchievedPerSecond:N0}/s, n={l.Samples}, p50 {l.P50:F2} ms, p90 {l.P90:F2} ms, p99 {l.P99:F2} ms, max {l.Max:F2} ms");
+    }
+
+    /// <summary>
+    /// Bars for the watchlist's symbols on consecutive weekdays, each symbol a random walk with an occasional 8-20 %
+    /// drop so that the detector raises alerts to time. Deterministic (fixed seed).
+    /// </summary>
+    internal static List<PriceBarObserved> SyntheticBars(int count)
+    {
+        string[] symbols = ["AAPL", "MSFT", "GOOGL", "AMZN", "META", "NVDA", "TSLA", "AMD", "AVGO", "TSM", "ASML", "SMH", "SOXX", "QQQ", "SPY"];
+        var random = new Random(42);
+        var price = symbols.ToDictionary(s => s, _ => 100m + random.Next(0, 300));
+        var bars = new List<PriceBarObserved>(count);
+        var day = new DateTimeOffset(2020, 1, 2, 14, 30, 0, TimeSpan.Zero);
+        while (bars.Count < count)
+        {
+            foreach (var s in symbols)
+            {
+                if (bars.Count == count)
+                    break;
+                var open = price[s];
+                var move = random.NextDouble() < 0.01 ? -(0.08 + (random.NextDouble() * 0.12)) : (random.NextDouble() - 0.5) * 0.03;
+                var close = Math.Round(open * (decimal)(1 + move), 2);
+                price[s] = close;
+                bars.Add(new PriceBarObserved($"perf-{s}-{day:yyyyMMdd}", "perf", s, "1d", day, day.AddHours(6.5), open, Math.Max(open, close) * 1.002m, Math.Min(open, close) * 0.998m, close, 1_000_000 + random.Next(0, 9_000_000), Replay: true));
+            }
+            day = day.AddDays(day.DayOfWeek == DayOfWeek.Friday ? 3 : 1);
+        }
+        return bars;
+    }
+
+    /// <summary>Size of a bar as MassTransit puts it on the wire (its JSON envelope), to size the ceiling's messages alike.</summary>
+    private static int EnvelopeBytes(PriceBarObserved bar) => Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(new
+    {
+        messageId = Guid.NewGuid(),
+        requestId = (Guid?)null,
+        correlationId = (Guid?)null,
+        conversationId = Guid.NewGuid(),
+        initiatorId = (Guid?)null,
+        sourceAddress = "rabbitmq://127.0.0.1/broker/host_deepseekwatch_bus_abcdefghijklmnopqrstuvwxyz?temporary=true",
+        destinationAddress = "rabbitmq://127.0.0.1/broker/DeepSeekWatch.Contracts:PriceBarObserved",
+        messageType = new[] { "urn:message:DeepSeekWatch.Contracts:PriceBarObserved" },
+        message = bar,
+        sentTime = DateTimeOffset.UnixEpoch,
+        headers = new Dictionary<string, string> { [PipelineActivity.RunHeader] = Guid.NewGuid().ToString("N") },
+        host = new { machineName = "perfhost", processName = "deepseekwatch", processId = 1, assembly = "deepseekwatch", assemblyVersion = "1.0.0.0", frameworkVersion = "10.0.0", massTransitVersion = "8.5.12.0", operatingSystemVersion = "Unix 6.0.0" },
+    }, JsonSerializerOptions.Web));
+
+    /// <summary>The broker's own ceiling: plain RabbitMQ.Client, confirms on, persistent, a durable quorum queue like the pipeline's.</summary>
+    private async Task<Throughput> CeilingAsync(int count, int bytes, CancellationToken ct)
+    {
+        var factory = new ConnectionFactory { HostName = options.RabbitHost!, Port = options.RabbitPort, VirtualHost = options.VirtualHost };
+        var queue = $"dsw-perf-ceiling-{Guid.NewGuid():N}";
+        await using var pubConnection = await factory.CreateConnectionAsync("dsw-perf-publisher", ct);
+        await using var subConnection = await factory.CreateConnectionAsync("dsw-perf-consumer", ct);
+        await using var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+        await using var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
+        await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
+        await sub.BasicQosAsync(0, 64, false, ct);
+        var body = new byte[bytes];
+        Array.Fill(body, (byte)'x');
+        var received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(sub);
+        consumer.ReceivedAsync += async (_, e) =>
+        {
+            await sub.BasicAckAsync(e.DeliveryTag, false);
+            if (Interlocked.Increment(ref received) == count)
+                done.TrySetResult();
+        };
+        await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
+
+        var clock = Stopwatch.StartNew();
+        using (var window = new SemaphoreSlim(PublishWindow))
+        {
+            var tasks = new List<Task>(count);
+            var props = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
+            for (var i = 0; i < count; i++)
+            {
+                await window.WaitAsync(ct);
+                tasks.Add(Publish());
+            }
+            await Task.WhenAll(tasks);
+
+            async Task Publish()
+            {
+                try
+                {
+                    await pub.BasicPublishAsync("", queue, mandatory: false, props, body, ct);
+                }
+                finally
+                {
+                    window.Release();
+                }
+            }
+        }
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
+        var seconds = clock.Elapsed.TotalSeconds;
+        await pub.QueueDeleteAsync(queue, cancellationToken: ct);
+        return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="bars"/> into the real pipeline (as fast as a window of in-flight publishes allows, or
+    /// paced at <paramref name="rate"/>/s), waits until it is idle, and times bar publish → bar consumed by the detector
+    /// and bar publish → alert stored.
+    /// </summary>
+    private async Task<(Throughput Throughput, LatencySummary? Bars, LatencySummary? Alerts)> PipelineAsync(string name, List<PriceBarObserved> bars, int? rate, bool rabbit, CancellationToken ct)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Bus:Transport"] = rabbit ? "rabbitmq" : "inmemory",
+            ["Store:Kind"] = rabbit ? "redis" : "memory",
+        };
+        if (rabbit)
+        {
+            settings["Bus:RabbitMq:Host"] = options.RabbitHost;
+            settings["Bus:RabbitMq:Port"] = options.RabbitPort.ToString(CultureInfo.InvariantCulture);
+            settings["Bus:RabbitMq:VirtualHost"] = options.VirtualHost;
+            settings["Bus:EndpointPrefix"] = $"dsw-perf-{Guid.NewGuid():N}"[..20] + "-";
+            settings["Store:Redis:Configuration"] = options.Redis;
+            settings["Store:Redis:KeyPrefix"] = $"perf:{Guid.NewGuid():N}:";
+        }
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        var timing = new Timing();
+        builder.Services.AddSingleton<IAlertStoredListener>(timing);
+        builder.Services.AddReceiveObserver(_ => timing);
+        builder.Services.AddReplay(builder.Configuration, notify: false);
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var clock = host.Services.GetRequiredService<VirtualClock>();
+            var activity = host.Services.GetRequiredService<PipelineActivity>();
+            var published = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+            var bySymbolDay = new ConcurrentDictionary<(string, DateOnly), long>();
+            var total = Stopwatch.StartNew();
+            using (var window = new SemaphoreSlim(PublishWindow))
+            {
+                var tasks = new List<Task>(bars.Count);
+                for (var i = 0; i < bars.Count; i++)
+                {
+                    if (rate is { } r)
+                    {
+                        var due = TimeSpan.FromSeconds((double)i / r);
+                        var wait = due - total.Elapsed;
+                        if (wait > TimeSpan.FromMilliseconds(1))
+                            await Task.Delay(wait, ct);
+                    }
+                    await window.WaitAsync(ct);
+                    var bar = bars[i];
+                    clock.Set(bar.End);
+                    var now = Stopwatch.GetTimestamp();
+                    published[bar.EventId] = now;
+                    bySymbolDay[(bar.Symbol, DateOnly.FromDateTime(bar.Start.UtcDateTime))] = now;
+                    tasks.Add(Publish(bar));
+                }
+                await Task.WhenAll(tasks);
+
+                async Task Publish(PriceBarObserved bar)
+                {
+                    try
+                    {
+                        await bus.Publish(bar, ct);
+                    }
+                    finally
+                    {
+                        window.Release();
+                    }
+                }
+            }
+            var publishedIn = total.Elapsed.TotalSeconds;
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            idle.CancelAfter(TimeSpan.FromMinutes(5));
+            await activity.WhenIdleAsync(idle.Token);
+            var seconds = total.Elapsed.TotalSeconds;
+            var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds);
+            if (rate is null)
+                return (throughput, null, null);
+            var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value).TotalMilliseconds).ToArray();
+            var alertLatency = timing.StoredAlerts.Where(s => s.Symbol is not null && bySymbolDay.ContainsKey((s.Symbol, s.Session))).Select(s => Stopwatch.GetElapsedTime(bySymbolDay[(s.Symbol!, s.Session)], s.At).TotalMilliseconds).Where(ms => ms >= 0).ToArray();
+            if (alertLatency.Length == 0)
+                _notes.Add($"{name}: no alert could be matched to its bar");
+            return (throughput, Summary($"{name}: bar published -> consumed by the detector", rate.Value, bars.Count / publishedIn, barLatency), Summary($"{name}: bar published -> alert stored", rate.Value, bars.Count / publishedIn, alertLatency));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static LatencySummary? Summary(string name, double offered, double achieved, double[] ms)
+    {
+        if (ms.Length == 0)
+            return null;
+        Array.Sort(ms);
+        double P(double q) => ms[Math.Min(ms.Length - 1, (int)Math.Ceiling(q * ms.Length) - 1)];
+        return new LatencySummary(name, offered, achieved, ms.Length, P(0.50), P(0.90), P(0.99), ms[^1], ms);
+    }
+
+    /// <summary>Our alert upsert (Lua, pipelined by StackExchange.Redis) against <c>redis-benchmark</c> SET with the same payload size.</summary>
+    private async Task<(Throughput?, Throughput?)> RedisAsync(int count, CancellationToken ct)
+    {
+        var services = new ServiceCollection();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Store:Kind"] = "redis",
+            ["Store:Redis:Configuration"] = options.Redis,
+            ["Store:Redis:KeyPrefix"] = $"perf:{Guid.NewGuid():N}:",
+        }).Build();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        Hosting.PipelineComposition.AddDeepSeekWatchPipeline(services, configuration, new Hosting.PipelineSettings { Consumers = false, Notify = false });
+        await using var sp = services.BuildServiceProvider();
+        var store = sp.GetRequiredService<IAlertStore>();
+        var template = new Alert
+        {
+            AlertId = "x",
+            Revision = 1,
+            Kind = AlertKinds.AiNewsDrop,
+            Symbol = "NVDA",
+            Group = "chips",
+            Severity = Severities.Critical,
+            At = new DateTimeOffset(2025, 1, 27, 15, 0, 0, TimeSpan.Zero),
+            Session = new DateOnly(2025, 1, 27),
+            Price = 118.42m,
+            ReferencePrice = 142.62m,
+            ReturnPct = -16.97,
+            AbnormalReturnPct = -14.2,
+            ZScore = -6.1,
+            Benchmark = "SMH",
+            Headlines = [new AlertHeadline("DeepSeek cheap model rattles chip stocks", "https://example.com/deepseek", "perf", new DateTimeOffset(2025, 1, 27, 12, 0, 0, TimeSpan.Zero), 0.92, ["deepseek", "chip"])],
+        };
+        var payload = Encoding.UTF8.GetByteCount(AlertJson.Serialize(template));
+        var clock = Stopwatch.StartNew();
+        using (var window = new SemaphoreSlim(64))
+        {
+            var tasks = new List<Task>(count);
+            for (var i = 0; i < count; i++)
+            {
+                await window.WaitAsync(ct);
+                var alert = template with { AlertId = $"perf-{i:D8}" };
+                tasks.Add(Write(alert));
+            }
+            await Task.WhenAll(tasks);
+
+            async Task Write(Alert alert)
+            {
+                try
+                {
+                    await store.UpsertAsync(alert, ct);
+                }
+                finally
+                {
+                    window.Release();
+                }
+            }
+        }
+        var ours = new Throughput($"Redis alert upserts ({payload} B JSON, 64 in flight)", count, clock.Elapsed.TotalSeconds, count / clock.Elapsed.TotalSeconds);
+
+        var endpoint = StackExchange.Redis.ConfigurationOptions.Parse(options.Redis!).EndPoints[0];
+        var (host, port) = endpoint switch
+        {
+            System.Net.DnsEndPoint d => (d.Host, d.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => ("127.0.0.1", 6379),
+        };
+        try
+        {
+            var info = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-t", "set", "-n", count.ToString(CultureInfo.InvariantCulture), "-d", payload.ToString(CultureInfo.InvariantCulture), "-c", "4", "-P", "16", "--csv" })
+                info.ArgumentList.Add(a);
+            using var p = Process.Start(info)!;
+            var text = await p.StandardOutput.ReadToEndAsync(ct);
+            await p.WaitForExitAsync(ct);
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("\"SET\"", StringComparison.Ordinal));
+            if (line is null || !double.TryParse(line.Split(',')[1].Trim('"'), CultureInfo.InvariantCulture, out var rps))
+            {
+                _notes.Add($"redis-benchmark printed no SET figure: {text.Trim()}");
+                return (ours, null);
+            }
+            return (ours, new Throughput($"redis-benchmark SET ({payload} B, 4 clients x pipeline 16)", count, count / rps, rps));
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            _notes.Add("redis-benchmark not found on PATH: no Redis ratio");
+            return (ours, null);
+        }
+    }
+
+    /// <summary>Stopwatch timestamps of bars consumed by the detector and of alerts stored.</summary>
+    private sealed class Timing : IAlertStoredListener, IReceiveObserver
+    {
+        public ConcurrentDictionary<string, long> Consumed { get; } = new(StringComparer.Ordinal);
+
+        public ConcurrentBag<(string? Symbol, DateOnly Session, long At)> StoredAlerts { get; } = [];
+
+        public void Stored(Alert alert, AlertWriteOutcome outcome) => StoredAlerts.Add((alert.Symbol, alert.Session, Stopwatch.GetTimestamp()));
+
+        public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
+
+        public Task PostReceive(ReceiveContext context) => Task.CompletedTask;
+
+        public Task PostConsume<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType)
+            where T : class
+        {
+            if (context.Message is PriceBarObserved bar)
+                Consumed.TryAdd(bar.EventId, Stopwatch.GetTimestamp());
+            return Task.CompletedTask;
+        }
+
+        public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception)
+            where T : class => Task.CompletedTask;
+
+        public Task ReceiveFault(ReceiveContext context, Exception exception) => Task.CompletedTask;
+    }
+}

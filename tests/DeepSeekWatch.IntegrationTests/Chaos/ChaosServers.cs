@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace DeepSeekWatch.IntegrationTests.Chaos;
+
+/// <summary>
+/// A private redis-server and rabbitmq-server for ONE chaos test, which may kill, stop and restart them (never the
+/// shared <see cref="Servers"/>). Same approach as <see cref="Servers"/>: free loopback ports, data in a temp folder
+/// owned by the rabbitmq user, RABBITMQ_* variables. Redis keeps an append-only file (fsync always) so a restart keeps
+/// every acknowledged write; RabbitMQ restarts on the same node name, port and data folder, so its quorum queues come
+/// back with every confirmed message.
+/// </summary>
+public sealed class ChaosServers : IDisposable
+{
+    private readonly string _dir;
+    private readonly string _redisDir;
+    private readonly string _rabbitDir;
+    private readonly Dictionary<string, string> _rabbitEnv;
+    private Process? _redis;
+    private Process? _rabbit;
+    private int _rabbitStarts;
+
+    public int RedisPort { get; } = Servers.FreePort();
+
+    public int RabbitPort { get; } = Servers.FreePort();
+
+    public string RabbitNode { get; }
+
+    public string RedisConfiguration => $"127.0.0.1:{RedisPort}";
+
+    private ChaosServers()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), $"dsw-chaos-{Guid.NewGuid():N}"[..30]);
+        _redisDir = Path.Combine(_dir, "redis");
+        _rabbitDir = Path.Combine(_dir, "rabbitmq");
+        Directory.CreateDirectory(_redisDir);
+        Directory.CreateDirectory(Path.Combine(_rabbitDir, "mnesia"));
+        Directory.CreateDirectory(Path.Combine(_rabbitDir, "log"));
+        File.WriteAllText(Path.Combine(_rabbitDir, "enabled_plugins"), "[].");
+        if (Environment.UserName == "root")
+        {
+            Servers.Run("chmod", ["755", _dir]);
+            Servers.Run("chown", ["-R", "rabbitmq:rabbitmq", _rabbitDir]);
+        }
+        RabbitNode = $"dswchaos{RabbitPort}@localhost";
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
+        _rabbitEnv = new Dictionary<string, string>
+        {
+            ["RABBITMQ_NODENAME"] = RabbitNode,
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = RabbitPort.ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_DIST_PORT"] = Servers.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(_rabbitDir, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(_rabbitDir, "log"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_rabbitDir, "enabled_plugins"),
+        };
+    }
+
+    /// <summary>Starts both servers and waits (bounded) until they answer.</summary>
+    public static ChaosServers Start()
+    {
+        var s = new ChaosServers();
+        try
+        {
+            s.StartRedis();
+            s.StartRabbitMq();
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    public void StartRedis()
+    {
+        _redis = Launch("redis-server",
+        [
+            "--port", RedisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _redisDir,
+            "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes",
+        ], null, Path.Combine(_redisDir, "out.log"));
+        WaitFor(() => CanConnect(RedisPort), TimeSpan.FromSeconds(30), "redis-server", Path.Combine(_redisDir, "out.log"));
+    }
+
+    /// <summary>Stops Redis the way an operator or a crash-free restart does (SIGTERM), and waits until its port is closed.</summary>
+    public void StopRedis()
+    {
+        var p = _redis ?? throw new InvalidOperationException("redis is not running");
+        Servers.Run("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]);
+        if (!p.WaitForExit(TimeSpan.FromSeconds(30)))
+            throw new TimeoutException("redis-server did not stop within 30 s of SIGTERM");
+        _redis = null;
+        WaitFor(() => !CanConnect(RedisPort), TimeSpan.FromSeconds(10), "redis port to close", Path.Combine(_redisDir, "out.log"));
+    }
+
+    public void StartRabbitMq()
+    {
+        var log = Path.Combine(_dir, $"rabbitmq-out-{++_rabbitStarts}.log");
+        _rabbit = Launch("rabbitmq-server", [], _rabbitEnv, log);
+        WaitFor(() => CanConnect(RabbitPort) && Ctl("rabbitmq-diagnostics", "-q", "check_running") == 0, TimeSpan.FromSeconds(120), "rabbitmq-server", log);
+    }
+
+    /// <summary>kill -9 of the broker's Erlang VM (beam.smp) and of its wrapper: no clean shutdown, no flush.</summary>
+    public void KillRabbitMq()
+    {
+        var wrapper = _rabbit ?? throw new InvalidOperationException("rabbitmq is not running");
+        var beams = Beams();
+        if (beams.Count == 0)
+            throw new InvalidOperationException($"no beam.smp process found for node {RabbitNode}");
+        foreach (var pid in beams)
+            Servers.Run("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)], throwOnError: false);
+        Kill(wrapper);
+        _rabbit = null;
+        WaitFor(() => !CanConnect(RabbitPort) && Beams().Count == 0, TimeSpan.FromSeconds(30), "rabbitmq to die", "");
+    }
+
+    /// <summary>Messages ready plus unacknowledged in every queue of <paramref name="vhost"/>, by queue name.</summary>
+    public Dictionary<string, long> QueueDepths(string vhost)
+    {
+        var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-n", RabbitNode, "-q", "list_queues", "-p", vhost, "--no-table-headers", "name", "messages" })
+            info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"rabbitmqctl list_queues exited {p.ExitCode}: {stderr.Result}");
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split('\t', ' ');
+            if (parts.Length >= 2 && long.TryParse(parts[^1], CultureInfo.InvariantCulture, out var n))
+                result[parts[0]] = n;
+        }
+        return result;
+    }
+
+    public string CreateVirtualHost(string name)
+    {
+        Servers.Run("rabbitmqctl", ["-n", RabbitNode, "add_vhost", name]);
+        Servers.Run("rabbitmqctl", ["-n", RabbitNode, "set_permissions", "-p", name, "guest", ".*", ".*", ".*"]);
+        return name;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 200 ms until it holds, or throws after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"{what} did not happen within {timeout}");
+            await Task.Delay(200);
+        }
+    }
+
+    private int Ctl(string tool, params string[] args) => Servers.Run(tool, ["-n", RabbitNode, .. args], throwOnError: false);
+
+    private List<int> Beams()
+    {
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid))
+                continue;
+            try
+            {
+                // The node name is in the VM's environment (RABBITMQ_NODENAME), not on its command line.
+                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (cmd.Contains("beam.smp", StringComparison.Ordinal) && File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains($"RABBITMQ_NODENAME={RabbitNode}"))
+                    pids.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return pids;
+    }
+
+    private static Process Launch(string file, string[] args, Dictionary<string, string>? env, string log)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? [])
+            info.Environment[k] = v;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static bool CanConnect(int port)
+    {
+        try
+        {
+            using var c = new TcpClient();
+            c.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static void WaitFor(Func<bool> ready, TimeSpan timeout, string what, string log)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!ready())
+        {
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"{what} did not happen within {timeout}; output: {(File.Exists(log) ? File.ReadAllText(log) : "(none)")}");
+            Thread.Sleep(200);
+        }
+    }
+
+    private static void Kill(Process p)
+    {
+        try
+        {
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_rabbit is not null || Beams().Count > 0)
+        {
+            Ctl("rabbitmqctl", "stop");
+            foreach (var pid in Beams())
+                Servers.Run("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)], throwOnError: false);
+            if (_rabbit is not null)
+                Kill(_rabbit);
+        }
+        if (_redis is not null)
+            Kill(_redis);
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Text;
+using DeepSeekWatch.Alerts;
+using DeepSeekWatch.Contracts;
+using DeepSeekWatch.Detection;
+using DeepSeekWatch.Replay;
+using DeepSeekWatch.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+using Xunit.Abstractions;
+
+namespace DeepSeekWatch.IntegrationTests.Chaos;
+
+[CollectionDefinition(nameof(ChaosCollection), DisableParallelization = true)]
+public sealed class ChaosCollection;
+
+/// <summary>
+/// Faults injected into a replay on private RabbitMQ and Redis servers (each test starts its own pair and may kill
+/// them); every test ends with <see cref="AlertSetChecker"/>: lost = 0, duplicated = 0, unexpected = 0 against the
+/// same tape replayed on the embedded pair. Every wait is a condition with a timeout. See docs/reliability.md.
+/// </summary>
+[Collection(nameof(ChaosCollection))]
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
+
+    private static Dictionary<string, string?> Settings(ChaosServers servers, string vhost, string prefix) => new()
+    {
+        ["Bus:Transport"] = "rabbitmq",
+        ["Bus:RabbitMq:Host"] = "127.0.0.1",
+        ["Bus:RabbitMq:Port"] = servers.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Bus:RabbitMq:VirtualHost"] = vhost,
+        ["Store:Kind"] = "redis",
+        ["Store:Redis:Configuration"] = servers.RedisConfiguration,
+        ["Store:Redis:KeyPrefix"] = prefix,
+    };
+
+    private static IHost BuildReplayHost(Dictionary<string, string?> settings, Action<IServiceCollection>? decorate = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        decorate?.Invoke(builder.Services);
+        builder.Services.AddReplay(builder.Configuration, notify: false);
+        return builder.Build();
+    }
+
+    private static IReadOnlyList<TapeEvent> Tape => TapeReader.ReadFile(Repo.SampleTape).Events;
+
+    private static async Task<IReadOnlyList<Alert>> ExpectedAsync() => await Cli.ReplayAsync(Repo.SampleTape);
+
+    /// <summary>Waits until no queue of the vhost holds a message (ready or unacknowledged), error queues aside.</summary>
+    private static Task DrainedAsync(ChaosServers servers, string vhost) => ChaosServers.WaitUntilAsync(
+        () => Task.FromResult(servers.QueueDepths(vhost).Where(q => !q.Key.EndsWith("_error", StringComparison.Ordinal) && !q.Key.EndsWith("_skipped", StringComparison.Ordinal)).All(q => q.Value == 0)),
+        Bound, "the queues to drain");
+
+    private static long ErrorMessages(ChaosServers servers, string vhost) =>
+        servers.QueueDepths(vhost).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Value);
+
+    [Fact]
+    public async Task Stopping_Redis_for_20_seconds_mid_replay_loses_and_duplicates_no_alert()
+    {
+        var expected = await ExpectedAsync();
+        using var servers = ChaosServers.Start();
+        var vhost = servers.CreateVirtualHost("redis-outage");
+        var prefix = "chaos:";
+        Task? outage = null;
+        using var host = BuildReplayHost(Settings(servers, vhost, prefix), s => s.AddSingleton<IAlertStore>(sp =>
+            new AfterFirstWrite(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp), () => outage = Task.Run(async () =>
+            {
+                servers.StopRedis();
+                // The outage itself, not a synchronisation: Redis stays down for the 20 s the issue names.
+                await Task.Delay(TimeSpan.FromSeconds(20));
+                servers.StartRedis();
+            }))));
+        await host.StartAsync();
+        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(Tape, ReplayPace.Max, Bound, null, CancellationToken.None);
+        Assert.NotNull(outage);
+        await outage.WaitAsync(Bound);
+        await host.StopAsync();
+
+        var verdict = await AlertSetChecker.CheckRedisAsync(servers.RedisConfiguration, prefix, expected);
+        output.WriteLine(verdict.ToString());
+        Assert.Equal(0, outcome.Faulted);
+        Assert.Equal(0, ErrorMessages(servers, vhost));
+        Assert.True(verdict.Clean, verdict.ToString());
+    }
+
+    // Known bug, docs/reliability.md "Findings" 1 and 3: fails about 1 run in 3 (7 of 52 alerts stored with other
+    // content) and once the first replay hung. Run it with: --filter "FullyQualifiedName~Killing_RabbitMQ" after removing Skip.
+    [Fact(Skip = "known bug: after kill -9 of RabbitMQ, redelivered messages can change alert content for good (docs/reliability.md, Findings)")]
+    public async Task Killing_RabbitMQ_with_SIGKILL_mid_replay_and_restarting_it_loses_and_duplicates_no_alert()
+    {
+        var expected = await ExpectedAsync();
+        using var servers = ChaosServers.Start();
+        var vhost = servers.CreateVirtualHost("broker-kill");
+        var prefix = "chaos:";
+        var settings = Settings(servers, vhost, prefix);
+        Task? restart = null;
+        using (var host = BuildReplayHost(settings, s => s.AddSingleton<IDetectionEngine>(sp => new AtBar(
+            new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults())), 400, () =>
+            {
+                servers.KillRabbitMq();
+                restart = Task.Run(servers.StartRabbitMq);
+            }))))
+        {
+            await host.StartAsync();
+            ReplayOutcome? first = null;
+            using var bounded = new CancellationTokenSource(Bound);
+            try
+            {
+                first = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(Tape, ReplayPace.Max, Bound, null, bounded.Token);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                output.WriteLine($"first replay stopped by the broker's death: {ex.GetType().Name}: {ex.Message}");
+            }
+            Assert.NotNull(restart);
+            await restart.WaitAsync(Bound);
+            // What the broker confirmed before it died is in its quorum queues: this process, reconnected, finishes it.
+            await DrainedAsync(servers, vhost);
+            await host.StopAsync();
+            output.WriteLine(first is null ? "first replay: failed" : $"first replay: completed, {first.Alerts.Count} alerts, {first.Faulted} faulted");
+        }
+
+        // The producer's side of at-least-once: a replay whose publishes were not all confirmed is run again; the
+        // store's idempotent upsert absorbs what the first run already wrote.
+        using (var again = BuildReplayHost(settings))
+        {
+            await again.StartAsync();
+            var second = await again.Services.GetRequiredService<ReplayRunner>().RunAsync(Tape, ReplayPace.Max, Bound, null, CancellationToken.None);
+            await again.StopAsync();
+            Assert.Equal(0, second.Faulted);
+        }
+
+        var verdict = await AlertSetChecker.CheckRedisAsync(servers.RedisConfiguration, prefix, expected);
+        output.WriteLine(verdict.ToString());
+        Assert.Equal(0, ErrorMessages(servers, vhost));
+        Assert.True(verdict.Clean, verdict.ToString());
+    }
+
+    [Fact]
+    public async Task A_poison_message_goes_to_the_error_queue_once_while_the_replay_flows()
+    {
+        var expected = await ExpectedAsync();
+        using var servers = ChaosServers.Start();
+        var vhost = servers.CreateVirtualHost("poison");
+        var prefix = "chaos:";
+        using var host = BuildReplayHost(Settings(servers, vhost, prefix));
+        // Start-up declares the topology before it returns, so the queue the poison goes to exists.
+        await host.StartAsync();
+
+        const string queue = "deepseekwatch-reaction-detector";
+        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = servers.RabbitPort, VirtualHost = vhost };
+        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, MessageId = Guid.NewGuid().ToString() };
+            await channel.BasicPublishAsync("", queue, mandatory: true, props, Encoding.UTF8.GetBytes("{\"message\": {\"symbol\": \"NVDA\", \"close\": "));
+            var unknown = "{\"messageId\":\"" + Guid.NewGuid() + "\",\"messageType\":[\"urn:message:DeepSeekWatch.Contracts:NoSuchMessage\"],\"message\":{\"x\":1}}";
+            await channel.BasicPublishAsync("", queue, mandatory: true, new BasicProperties { ContentType = props.ContentType, Persistent = true, MessageId = Guid.NewGuid().ToString() }, Encoding.UTF8.GetBytes(unknown));
+        }
+
+        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(Tape, ReplayPace.Max, Bound, null, CancellationToken.None);
+        await ChaosServers.WaitUntilAsync(() => Task.FromResult(servers.QueueDepths(vhost).GetValueOrDefault(queue + "_error") + servers.QueueDepths(vhost).GetValueOrDefault(queue + "_skipped") >= 2), Bound, "both poison messages to be set aside");
+        await DrainedAsync(servers, vhost);
+        await host.StopAsync();
+
+        var depths = servers.QueueDepths(vhost);
+        output.WriteLine(string.Join(", ", depths.Select(kv => $"{kv.Key}={kv.Value}")));
+        // Each poison message was set aside exactly once: no requeue loop, nothing left in the working queue.
+        Assert.Equal(2, depths.GetValueOrDefault(queue + "_error") + depths.GetValueOrDefault(queue + "_skipped"));
+        Assert.Equal(0, depths[queue]);
+        Assert.Equal(0, outcome.Faulted);
+        var verdict = await AlertSetChecker.CheckRedisAsync(servers.RedisConfiguration, prefix, expected);
+        output.WriteLine(verdict.ToString());
+        Assert.True(verdict.Clean, verdict.ToString());
+    }
+
+    /// <summary>Runs <paramref name="fault"/> once, right after the first alert write succeeds (so the replay is mid-stream).</summary>
+    private sealed class AfterFirstWrite(IAlertStore inner, Action fault) : IAlertStore
+    {
+        private int _fired;
+
+        public async Task<AlertWriteOutcome> UpsertAsync(Alert alert, CancellationToken cancellationToken = default)
+        {
+            var outcome = await inner.UpsertAsync(alert, cancellationToken);
+            if (Interlocked.Exchange(ref _fired, 1) == 0)
+                fault();
+            return outcome;
+        }
+
+        public Task<Alert?> GetAsync(string alertId, CancellationToken cancellationToken = default) => inner.GetAsync(alertId, cancellationToken);
+
+        public Task<IReadOnlyList<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<Alert>> ReadStreamAsync(int count, CancellationToken cancellationToken = default) => inner.ReadStreamAsync(count, cancellationToken);
+
+        public Task<bool> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="fault"/> once, when the detector receives its <paramref name="n"/>-th bar.</summary>
+    private sealed class AtBar(IDetectionEngine inner, int n, Action fault) : IDetectionEngine
+    {
+        private int _bars;
+
+        public DetectionResult OnBar(PriceBarObserved bar)
+        {
+            if (Interlocked.Increment(ref _bars) == n)
+                fault();
+            return inner.OnBar(bar);
+        }
+
+        public DetectionResult OnHeadline(AiHeadlineDetected headline) => inner.OnHeadline(headline);
+
+        public DetectionResult OnClock(DateTimeOffset now) => inner.OnClock(now);
+    }
+}
