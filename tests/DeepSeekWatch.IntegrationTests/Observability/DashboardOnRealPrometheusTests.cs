@@ -46,6 +46,7 @@ public sealed class DashboardOnRealPrometheusTests(ITestOutputHelper output)
             // A configured route, so the delivery series exist (as zeros) before any delivery.
             ["Notifications:Webhooks:0:Name"] = "demo-hook",
             ["Notifications:Webhooks:0:Url"] = "http://127.0.0.1:9/hook",
+            ["Notifications:Webhooks:0:Secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             ["Notifications:Webhooks:0:MinSeverity"] = "critical",
         });
 

@@ -86,6 +86,7 @@ public sealed partial class ObservabilityTests
     {
         await using var host = await ApiHost.StartAsync(
             "Notifications:Webhooks:0:Name=ops-hook", "Notifications:Webhooks:0:Url=https://hooks.example.com/secret-path",
+            "Notifications:Webhooks:0:Secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             "Notifications:Slack:0:Name=desk", "Notifications:Slack:0:WebhookUrl=https://hooks.slack.com/services/T0/B0/XYZ",
             "Sources:Headlines:Feeds:0:Name=reuters-tech", "Sources:Headlines:Feeds:0:Url=https://feeds.example.com/tech.rss");
 
