@@ -171,7 +171,8 @@ internal static class ReplayCommand
         static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
     }
 
-    private static bool TryBound(string? text, bool endOfDay, out DateTimeOffset? value)
+    /// <summary>A <c>--from</c>/<c>--to</c> bound: an ISO-8601 time with an offset, or a date (its start, or with <paramref name="endOfDay"/> its end, UTC).</summary>
+    internal static bool TryBound(string? text, bool endOfDay, out DateTimeOffset? value)
     {
         value = null;
         if (text is null)

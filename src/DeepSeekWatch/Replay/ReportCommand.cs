@@ -35,7 +35,7 @@ internal static class ReportCommand
             var path = parse.GetValue(tape)!;
             if (!File.Exists(path))
                 return Usage(stderr, $"tape '{path}' does not exist");
-            if (!TryBound(parse.GetValue(from), endOfDay: false, out var lo) || !TryBound(parse.GetValue(to), endOfDay: true, out var hi))
+            if (!ReplayCommand.TryBound(parse.GetValue(from), endOfDay: false, out var lo) || !ReplayCommand.TryBound(parse.GetValue(to), endOfDay: true, out var hi))
                 return Usage(stderr, "--from/--to take an ISO-8601 time with an offset or a date yyyy-MM-dd");
             var dir = parse.GetValue(output)!;
             if (File.Exists(dir))
@@ -88,25 +88,6 @@ internal static class ReportCommand
             return CommandLine.ExitOk;
         });
         return cmd;
-    }
-
-    private static bool TryBound(string? text, bool endOfDay, out DateTimeOffset? value)
-    {
-        value = null;
-        if (text is null)
-            return true;
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-        {
-            var start = new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            value = endOfDay ? start.AddDays(1).AddTicks(-1) : start;
-            return true;
-        }
-        if (TapeTime.TryParse(text, out var t))
-        {
-            value = t;
-            return true;
-        }
-        return false;
     }
 
     private static int Usage(TextWriter error, string message)
