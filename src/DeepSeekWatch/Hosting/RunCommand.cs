@@ -3,6 +3,7 @@ using DeepSeekWatch.Api;
 using DeepSeekWatch.Delivery;
 using DeepSeekWatch.Ingestion;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,7 +41,9 @@ internal static class RunCommand
             builder.Configuration["Urls"] = urls;
         CommandHost.ConfigureLogging(builder.Logging, builder.Configuration, LogLevel.Information);
         builder.Services.AddDeepSeekWatchPipeline(builder.Configuration);
-        builder.Services.AddIngestion(builder.Configuration);
+        // Sources:Enabled=false runs the service without pollers (fed by replays or another instance's pollers).
+        if (builder.Configuration.GetValue("Sources:Enabled", true))
+            builder.Services.AddIngestion(builder.Configuration);
         builder.Services.AddDeepSeekWatchObservability(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("alert-store", tags: ["ready"]);
         builder.Services.AddOpenApi();

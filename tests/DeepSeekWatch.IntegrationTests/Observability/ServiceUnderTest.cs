@@ -22,7 +22,8 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     public static async Task<ServiceUnderTest> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
         var port = Servers.FreePort();
-        string[] args = ["run", .. settings.SelectMany(kv => new[] { "--set", $"{kv.Key}={kv.Value}" })];
+        // No pollers: tests never reach past loopback.
+        string[] args = ["run", "--set", "Sources:Enabled=false", .. settings.SelectMany(kv => new[] { "--set", $"{kv.Key}={kv.Value}" })];
         var parse = CommandLine.Build().Parse(args);
         Assert.Empty(parse.Errors);
         var app = RunCommand.Build(parse, $"http://127.0.0.1:{port}");

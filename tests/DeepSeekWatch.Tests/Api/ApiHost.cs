@@ -23,7 +23,8 @@ public sealed class ApiHost : IAsyncDisposable
 
     public static async Task<ApiHost> StartAsync(params string[] settings)
     {
-        var parse = CommandLine.Build().Parse(["run", .. settings.SelectMany(s => new[] { "--set", s })]);
+        // No pollers: tests never reach past loopback.
+        var parse = CommandLine.Build().Parse(["run", "--set", "Sources:Enabled=false", .. settings.SelectMany(s => new[] { "--set", s })]);
         Assert.Empty(parse.Errors);
         var app = RunCommand.Build(parse, "http://127.0.0.1:0");
         await app.StartAsync();
