@@ -48,23 +48,9 @@ internal static class ReplayCommand
             if (!TryBound(parse.GetValue(from), endOfDay: false, out var lo) || !TryBound(parse.GetValue(to), endOfDay: true, out var hi))
                 return Usage(stderr, "--from/--to take an ISO-8601 time with an offset or a date yyyy-MM-dd");
 
-            TapeContents contents;
-            try
-            {
-                contents = TapeReader.ReadFile(path, parse.GetValue(strict), replay: true);
-            }
-            catch (TapeFormatException ex)
-            {
-                stderr.WriteLine($"error: {path}: {ex.Problem}");
+            if (ReadTape(path, parse.GetValue(strict), lo, hi, stderr) is not { } read)
                 return CommandLine.ExitUsage;
-            }
-            foreach (var p in contents.Problems.Take(20))
-                stderr.WriteLine($"warning: {path}: skipped {p}");
-            if (contents.Problems.Count > 20)
-                stderr.WriteLine($"warning: {path}: {contents.Problems.Count - 20} more bad lines skipped");
-            foreach (var (type, n) in contents.UnknownTypes)
-                stderr.WriteLine($"warning: {path}: skipped {n} event(s) of unknown type '{type}'");
-            var events = contents.Events.Where(e => (lo is null || e.Time >= lo) && (hi is null || e.Time <= hi)).ToList();
+            var (contents, events) = read;
 
             var builder = CommandHost.CreateBuilder(parse);
             builder.Services.AddReplay(builder.Configuration, parse.GetValue(notify));
@@ -169,6 +155,32 @@ internal static class ReplayCommand
 
         static string F(double? v) => v is { } x ? x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "-";
         static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
+    }
+
+    /// <summary>
+    /// Reads a tape for replay or report: bad lines are reported on stderr (the first one is fatal with
+    /// <paramref name="strict"/>: null, exit code 2), unknown types counted, and events outside [lo, hi] dropped.
+    /// </summary>
+    internal static (TapeContents Contents, List<TapeEvent> Events)? ReadTape(string path, bool strict, DateTimeOffset? lo, DateTimeOffset? hi, TextWriter stderr)
+    {
+        TapeContents contents;
+        try
+        {
+            contents = TapeReader.ReadFile(path, strict, replay: true);
+        }
+        catch (TapeFormatException ex)
+        {
+            stderr.WriteLine($"error: {path}: {ex.Problem}");
+            return null;
+        }
+        foreach (var p in contents.Problems.Take(20))
+            stderr.WriteLine($"warning: {path}: skipped {p}");
+        if (contents.Problems.Count > 20)
+            stderr.WriteLine($"warning: {path}: {contents.Problems.Count - 20} more bad lines skipped");
+        foreach (var (type, n) in contents.UnknownTypes)
+            stderr.WriteLine($"warning: {path}: skipped {n} event(s) of unknown type '{type}'");
+        var events = contents.Events.Where(e => (lo is null || e.Time >= lo) && (hi is null || e.Time <= hi)).ToList();
+        return (contents, events);
     }
 
     /// <summary>A <c>--from</c>/<c>--to</c> bound: an ISO-8601 time with an offset, or a date (its start, or with <paramref name="endOfDay"/> its end, UTC).</summary>

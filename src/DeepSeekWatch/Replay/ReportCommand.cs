@@ -41,19 +41,9 @@ internal static class ReportCommand
             if (File.Exists(dir))
                 return Usage(stderr, $"--out '{dir}' is a file, not a folder");
 
-            TapeContents contents;
-            try
-            {
-                contents = TapeReader.ReadFile(path, parse.GetValue(strict), replay: true);
-            }
-            catch (TapeFormatException ex)
-            {
-                stderr.WriteLine($"error: {path}: {ex.Problem}");
+            if (ReplayCommand.ReadTape(path, parse.GetValue(strict), lo, hi, stderr) is not { } read)
                 return CommandLine.ExitUsage;
-            }
-            foreach (var p in contents.Problems.Take(20))
-                stderr.WriteLine($"warning: {path}: skipped {p}");
-            var events = contents.Events.Where(e => (lo is null || e.Time >= lo) && (hi is null || e.Time <= hi)).ToList();
+            var (contents, events) = read;
 
             var builder = CommandHost.CreateBuilder(parse);
             builder.Services.AddReplay(builder.Configuration, notify: false);
