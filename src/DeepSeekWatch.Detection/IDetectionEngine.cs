@@ -17,8 +17,11 @@ public interface IDetectionEngine
     DetectionResult OnClock(DateTimeOffset now);
 }
 
-/// <summary>What one event caused: alerts raised or revised (latest revision each), and drops detected.</summary>
-public sealed class DetectionResult(IReadOnlyList<Alert> alerts, IReadOnlyList<DropDetected> drops)
+/// <summary>
+/// What one event caused: alerts raised or revised (latest revision each), and drops detected; for a detector that is
+/// one partition of several, also the members' drops and the progress it reports to the sector-shock aggregator.
+/// </summary>
+public sealed class DetectionResult(IReadOnlyList<Alert> alerts, IReadOnlyList<DropDetected> drops, IReadOnlyList<GroupMemberChanged>? members = null, IReadOnlyList<GroupProgress>? progress = null)
 {
     public static readonly DetectionResult None = new([], []);
 
@@ -26,5 +29,36 @@ public sealed class DetectionResult(IReadOnlyList<Alert> alerts, IReadOnlyList<D
 
     public IReadOnlyList<DropDetected> Drops { get; } = drops;
 
-    public bool IsEmpty => Alerts.Count == 0 && Drops.Count == 0;
+    public IReadOnlyList<GroupMemberChanged> Members { get; } = members ?? [];
+
+    public IReadOnlyList<GroupProgress> Progress { get; } = progress ?? [];
+
+    public bool IsEmpty => Alerts.Count == 0 && Drops.Count == 0 && Members.Count == 0 && Progress.Count == 0;
+}
+
+/// <summary>
+/// One partition of a partitioned detector: its index and which symbols it owns (by <see cref="Partitioning"/>).
+/// </summary>
+public sealed record DetectorPartition(int Index, Func<string, bool> Owns)
+{
+    public static DetectorPartition Of(int index, int partitions) => new(index, s => Partitioning.PartitionOf(s, partitions) == index);
+}
+
+/// <summary>
+/// The stable partition of a symbol: FNV-1a (32 bit) of its UTF-8 bytes, modulo the partition count. The same in every
+/// process and every version (unlike <see cref="string.GetHashCode()"/>), so every instance routes a symbol alike.
+/// </summary>
+public static class Partitioning
+{
+    public static int PartitionOf(string symbol, int partitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        var hash = 2166136261u;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(symbol))
+        {
+            hash ^= b;
+            hash *= 16777619u;
+        }
+        return (int)(hash % (uint)partitions);
+    }
 }

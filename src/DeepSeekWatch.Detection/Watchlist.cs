@@ -58,7 +58,13 @@ public sealed class Watchlist
         _groupsBySymbol = Groups.SelectMany(g => g.Symbols.Select(s => (s, g.Name)))
             .GroupBy(x => x.s, x => x.Name)
             .ToDictionary(x => x.Key, x => x.ToArray(), StringComparer.Ordinal);
+        _benchmarks = Groups.Select(g => g.Benchmark).ToHashSet(StringComparer.Ordinal);
     }
+
+    private readonly HashSet<string> _benchmarks;
+
+    /// <summary>True when some group measures its members against <paramref name="symbol"/>.</summary>
+    public bool IsBenchmark(string symbol) => _benchmarks.Contains(symbol);
 
     public IReadOnlyList<WatchGroup> Groups { get; }
 

@@ -1,3 +1,4 @@
+using DeepSeekWatch.Pipeline;
 using DeepSeekWatch.Alerts;
 using DeepSeekWatch.Contracts;
 using DeepSeekWatch.Detection;
@@ -79,7 +80,7 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         builder.Services.AddSingleton(faults);
         // Fail after the work is done, the way a lost acknowledgement looks: the engine has moved on and the
         // store holds the write, and the message comes again.
-        builder.Services.AddSingleton<IDetectionEngine>(sp => new FailingOnceEngine(
+        builder.Services.AddSingleton<DetectionEngineFactory>(sp => _ => new FailingOnceEngine(
             new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults()), Detection.Markets.NyseCalendar.SessionsBetween), faults));
         builder.Services.AddSingleton<IAlertStore>(sp => new FailingOnceStore(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp), faults));
         builder.Services.AddReplay(builder.Configuration, notify: false);

@@ -29,14 +29,20 @@ public sealed class ReactionDetector : IDetectionEngine
     private readonly List<Pending> _pending = [];
     private readonly List<AiHeadlineDetected> _headlines = [];
     private readonly Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Group, DateOnly Session), GroupSession> _groups = [];
+    private readonly SectorShockJudge _judge;
+    private readonly Func<WatchGroup, DateOnly, DateTimeOffset, bool> _settled;
+    private readonly DetectorPartition? _partition;
+    private readonly List<GroupMemberChanged> _memberBuffer = [];
+    private readonly List<GroupProgress> _progressBuffer = [];
+    private readonly Dictionary<string, (DateTimeOffset Through, DateOnly Latest)> _progressSent = new(StringComparer.Ordinal);
+    private Dictionary<string, string[]>? _ownedMembers;
     private readonly Dictionary<string, DetectionResult> _headlineOutputs = new(StringComparer.Ordinal);
     private readonly Queue<string> _headlineOrder = new();
     private readonly List<Alert> _alertBuffer = [];
     private readonly List<DropDetected> _dropBuffer = [];
-    private readonly List<(string Group, DateOnly Session)> _dirty = [];
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
+    private bool _replay;
 
     private readonly Func<DateOnly, DateOnly, int> _sessionsBetween;
 
@@ -44,8 +50,16 @@ public sealed class ReactionDetector : IDetectionEngine
     /// The number of trading sessions after the first date up to and including the second (the seam for an exchange
     /// calendar, so that a holiday is no session rather than a one-session gap); default: weekdays.
     /// </param>
-    public ReactionDetector(DetectionOptions options, Watchlist watchlist, Func<DateOnly, DateOnly, int>? sessionsBetween = null)
+    /// <param name="partition">
+    /// Set when this detector is one partition of several: it decides only the symbols the partition owns (benchmarks'
+    /// bars still feed it), and instead of judging sector shocks itself it reports its members' drops
+    /// (<see cref="GroupMemberChanged"/>) and its progress (<see cref="GroupProgress"/>) to the aggregator.
+    /// </param>
+    public ReactionDetector(DetectionOptions options, Watchlist watchlist, Func<DateOnly, DateOnly, int>? sessionsBetween = null, DetectorPartition? partition = null)
     {
+        _judge = new SectorShockJudge(options, watchlist);
+        _settled = Settled;
+        _partition = partition;
         _sessionsBetween = sessionsBetween ?? Weekdays;
         _options = options;
         _horizons = [.. options.Horizons];
@@ -58,6 +72,7 @@ public sealed class ReactionDetector : IDetectionEngine
         if (interval < 0 || bar.Close <= 0)
             return DetectionResult.None;
         var state = State(bar.Symbol);
+        _replay = bar.Replay;
         if (state.LastStart[interval] is { } last && bar.Start <= last)
             return state.Remembered(interval, bar.Start.UtcTicks);
         state.LastStart[interval] = bar.Start;
@@ -71,7 +86,7 @@ public sealed class ReactionDetector : IDetectionEngine
         if (state.BenchmarkOf.Count > 0)
             OnBenchmarkBar(state, bar);
 
-        if (state.Groups.Length > 0 && state.Reference is not null)
+        if (state.Groups.Length > 0 && state.Reference is not null && state.Owned)
             _pending.Add(new Pending(state, bar, state.Reference.Value, state.ReferenceGap, ShortHorizon(state, bar)));
         Advance(bar.End);
         ResolvePending();
@@ -114,6 +129,7 @@ public sealed class ReactionDetector : IDetectionEngine
     /// <summary>Moves the event clock (a live service's timer, or the end of a replay): decisions that waited too long for their benchmark are made without it.</summary>
     public DetectionResult OnClock(DateTimeOffset now)
     {
+        _replay = false;
         Advance(now);
         ResolvePending();
         return Flush();
@@ -130,7 +146,7 @@ public sealed class ReactionDetector : IDetectionEngine
         SymbolState state;
         var groups = _watchlist.GroupsOf(symbol).ToArray();
         var benchmark = groups.Length > 0 ? _watchlist.Group(groups[0])!.Benchmark : null;
-        state = new SymbolState(symbol, groups, benchmark == symbol ? null : benchmark, _options);
+        state = new SymbolState(symbol, groups, benchmark == symbol ? null : benchmark, _options) { Owned = _partition is null || _partition.Owns(symbol) };
         _symbols[symbol] = state;
         foreach (var g in _watchlist.Groups.Where(g => g.Benchmark == symbol))
             state.BenchmarkOf.Add(g.Name);
@@ -309,80 +325,46 @@ public sealed class ReactionDetector : IDetectionEngine
 
     private void MemberDropped(string groupName, Alert member, DateTimeOffset at)
     {
-        if (_watchlist.Group(groupName) is not { } group)
-            return;
-        var key = (group.Name, member.Session);
-        if (!_groups.TryGetValue(key, out var gs))
-            _groups[key] = gs = new GroupSession();
-        var rank = SeverityRank.Of(member.Severity);
-        var ai = member.Kind == AlertKinds.AiNewsDrop;
-        var known = gs.Members.TryGetValue(member.Symbol!, out var k) ? k : (Rank: -1, Ai: false, ReturnPct: 0d, Headlines: (IReadOnlyList<AlertHeadline>)[]);
-        if (known.Rank >= rank && (known.Ai || !ai))
-            return;
-        gs.Members[member.Symbol!] = (Math.Max(rank, known.Rank), ai || known.Ai, member.ReturnPct ?? 0, member.Headlines);
-        gs.LastAt = gs.LastAt > at ? gs.LastAt : at;
-        gs.LastReplay = member.Replay;
-        if (!_dirty.Contains(key))
-            _dirty.Add(key);
+        var merged = _judge.Member(groupName, member.Symbol!, member.Session, SeverityRank.Of(member.Severity), member.Kind == AlertKinds.AiNewsDrop, member.ReturnPct ?? 0, member.Headlines, at, member.Replay);
+        if (merged is { } m && _partition is not null)
+            _memberBuffer.Add(new GroupMemberChanged(groupName, member.Session, member.Symbol!, _partition.Index, SeverityRank.Name(m.Rank), m.Ai, m.ReturnPct, m.Headlines, at, member.Replay));
     }
 
     /// <summary>
-    /// Evaluates the groups whose members changed in this event, after all of the event's decisions, so that members
-    /// decided together (the benchmark's bar releases them at once) make one sector shock at the level they reach together.
+    /// A partition's progress per group it owns members of: the time up to which every bar of those members (trading
+    /// in the last week of the partition's latest session) is decided. Reported when it moves.
     /// </summary>
-    private void EvaluateShocks()
+    private void ReportProgress(DetectorPartition partition)
     {
-        for (var i = _dirty.Count - 1; i >= 0; i--)
+        _ownedMembers ??= _watchlist.Groups.ToDictionary(g => g.Name, g => g.Symbols.Where(partition.Owns).ToArray(), StringComparer.Ordinal);
+        foreach (var (group, members) in _ownedMembers)
         {
-            var key = _dirty[i];
-            var group = _watchlist.Group(key.Group)!;
-            var gs = _groups[key];
-            if (!Settled(group, key.Session, gs.LastAt))
-                continue;
-            _dirty.RemoveAt(i);
-            var needed = _options.SectorShock.Needed(group.Symbols.Count);
-            var aiMembers = gs.Members.Where(m => m.Value.Ai).OrderBy(m => m.Key, StringComparer.Ordinal).ToList();
-            var level = -1;
-            for (var r = 2; r >= 0 && level < 0; r--)
+            DateOnly? latest = null;
+            foreach (var symbol in members)
             {
-                if (aiMembers.Count(m => m.Value.Rank >= r) >= needed)
-                    level = r;
+                if (_symbols.TryGetValue(symbol, out var m) && m.Session is { } s && (latest is null || s > latest))
+                    latest = s;
             }
-            if (level < 0)
+            if (latest is not { } newest)
                 continue;
-            var members = aiMembers.Select(m => m.Key).ToList();
-            var headlines = Order(aiMembers.SelectMany(m => m.Value.Headlines).DistinctBy(h => (h.Url, h.Title)));
-            var meanReturn = aiMembers.Average(m => m.Value.ReturnPct);
-            if (level > gs.ShockRank)
+            var through = DateTimeOffset.MaxValue;
+            foreach (var symbol in members)
             {
-                gs.ShockRank = level;
-                var severity = SeverityRank.Name(level);
-                var shock = new Alert
+                if (!_symbols.TryGetValue(symbol, out var m) || m.Session is not { } last || last < newest.AddDays(-7))
+                    continue;
+                var decided = m.LastEnd;
+                foreach (var p in _pending)
                 {
-                    AlertId = AlertIds.ForGroup(group.Name, key.Session, severity),
-                    Revision = 1,
-                    Kind = AlertKinds.SectorShock,
-                    Symbol = null,
-                    Group = group.Name,
-                    Members = members,
-                    Severity = severity,
-                    At = gs.LastAt,
-                    Session = key.Session,
-                    ReturnPct = meanReturn,
-                    Benchmark = group.Benchmark,
-                    Headlines = headlines,
-                    Replay = gs.LastReplay,
-                };
-                gs.ShockId = shock.AlertId;
-                _alerts[shock.AlertId] = shock;
-                _alertBuffer.Add(shock);
+                    if (p.State == m && p.Bar.End.AddTicks(-1) < decided)
+                        decided = p.Bar.End.AddTicks(-1);
+                }
+                if (decided < through)
+                    through = decided;
             }
-            else if (gs.ShockId is { } id && _alerts.TryGetValue(id, out var current) && !current.Members.SequenceEqual(members))
-            {
-                var next = current with { Revision = current.Revision + 1, Members = members, Headlines = headlines, ReturnPct = meanReturn };
-                _alerts[id] = next;
-                _alertBuffer.Add(next);
-            }
+            if (_progressSent.TryGetValue(group, out var sent) && sent.Through == through && sent.Latest == newest)
+                continue;
+            _progressSent[group] = (through, newest);
+            _progressBuffer.Add(new GroupProgress(group, partition.Index, through, newest, _clock, _replay));
         }
     }
 
@@ -443,21 +425,23 @@ public sealed class ReactionDetector : IDetectionEngine
 
     private static bool SameHeadline(AlertHeadline a, AiHeadlineDetected b) => a.Url == b.Url && a.Title == b.Title;
 
-    private List<AlertHeadline> Order(IEnumerable<AlertHeadline> headlines) =>
-        headlines.OrderByDescending(h => h.Score).ThenBy(h => h.PublishedAt).ThenBy(h => h.Url, StringComparer.Ordinal).ThenBy(h => h.Title, StringComparer.Ordinal)
-            .Take(_options.MaxHeadlinesPerAlert).ToList();
+    private List<AlertHeadline> Order(IEnumerable<AlertHeadline> headlines) => HeadlineOrder.Top(headlines, _options.MaxHeadlinesPerAlert);
 
     private static AlertHeadline ToAlertHeadline(AiHeadlineDetected h) => new(h.Title, h.Url, h.Publisher, h.PublishedAt, h.Score, h.MatchedTerms);
 
     private DetectionResult Flush()
     {
-        if (_dirty.Count > 0)
-            EvaluateShocks();
-        if (_alertBuffer.Count == 0 && _dropBuffer.Count == 0)
+        if (_partition is not null)
+            ReportProgress(_partition);
+        else if (_judge.HasDirty)
+            _judge.Evaluate(_settled, _alertBuffer);
+        if (_alertBuffer.Count == 0 && _dropBuffer.Count == 0 && _memberBuffer.Count == 0 && _progressBuffer.Count == 0)
             return DetectionResult.None;
-        var result = new DetectionResult(_alertBuffer.ToArray(), _dropBuffer.ToArray());
+        var result = new DetectionResult(_alertBuffer.ToArray(), _dropBuffer.ToArray(), _memberBuffer.ToArray(), _progressBuffer.ToArray());
         _alertBuffer.Clear();
         _dropBuffer.Clear();
+        _memberBuffer.Clear();
+        _progressBuffer.Clear();
         return result;
     }
 
@@ -481,28 +465,10 @@ public sealed class ReactionDetector : IDetectionEngine
             if (alert.At < horizon)
                 _alerts.Remove(id);
         }
-        var oldest = DateOnly.FromDateTime(horizon.UtcDateTime);
-        foreach (var (key, _) in _groups)
-        {
-            if (key.Session < oldest)
-                _groups.Remove(key);
-        }
+        _judge.Prune(DateOnly.FromDateTime(horizon.UtcDateTime));
     }
 
     private readonly record struct Pending(SymbolState State, PriceBarObserved Bar, decimal Reference, int Gap, double ShortHorizon);
-
-    private sealed class GroupSession
-    {
-        public Dictionary<string, (int Rank, bool Ai, double ReturnPct, IReadOnlyList<AlertHeadline> Headlines)> Members { get; } = new(StringComparer.Ordinal);
-
-        public int ShockRank { get; set; } = -1;
-
-        public string? ShockId { get; set; }
-
-        public DateTimeOffset LastAt { get; set; }
-
-        public bool LastReplay { get; set; }
-    }
 
     private sealed class SymbolState(string symbol, string[] groups, string? benchmark, DetectionOptions options)
     {
@@ -524,6 +490,9 @@ public sealed class ReactionDetector : IDetectionEngine
         private int _benchmarkNext;
 
         public string Symbol { get; } = symbol;
+
+        /// <summary>True when this detector decides the symbol (always, unless it is one partition of several).</summary>
+        public bool Owned { get; init; } = true;
 
         public string[] Groups { get; } = groups;
 

@@ -1,4 +1,5 @@
 using DeepSeekWatch.Alerts;
+using DeepSeekWatch.Contracts;
 using DeepSeekWatch.Delivery;
 using DeepSeekWatch.Detection;
 using DeepSeekWatch.Detection.Classification;
@@ -19,8 +20,14 @@ public sealed record PipelineSettings
     /// <summary>Register the consumers (classifier, detector, store). False for commands that only publish or read.</summary>
     public bool Consumers { get; init; } = true;
 
-    /// <summary>Register the notifiers (Slack, webhooks). <c>replay</c> sets it only with <c>--notify</c>.</summary>
+    /// <summary>Register the notifiers (Slack, webhooks): the delivery consumer and dispatcher. <c>replay</c> sets it only with <c>--notify</c>.</summary>
     public bool Notify { get; init; } = true;
+
+    /// <summary>
+    /// A replay: its engines start fresh (no checkpoint log, <c>Scale:Checkpoint</c> is ignored) and drop leftovers
+    /// stamped by another run (see <see cref="RunScope"/>).
+    /// </summary>
+    public bool Replay { get; init; }
 }
 
 /// <summary>
@@ -53,13 +60,25 @@ public static class PipelineComposition
         services.AddOptions<ClassifierOptions>().BindConfiguration(ClassifierOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClassifierOptions>>(new FromValidateMethod<ClassifierOptions>(o => o.Validate()));
 
+        services.AddOptions<ScaleOptions>().BindConfiguration(ScaleOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScaleOptions>, ScaleOptionsValidator>();
+
         AddStore(services, configuration);
-        if (settings.Consumers && settings.Notify)
+        if (settings.Notify)
             services.AddDelivery(configuration);
 
+        var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        var scale = configuration.GetSection(ScaleOptions.Section).Get<ScaleOptions>() ?? new ScaleOptions();
+        var store = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
+        var topology = new DetectorTopology(bus.EndpointPrefix, Math.Max(1, scale.Partitions));
+        services.AddSingleton(topology);
         services.AddSingleton(sp => new Watchlist(sp.GetRequiredService<IOptions<WatchlistOptions>>().Value.Groups));
-        services.TryAddSingleton<IDetectionEngine>(sp => new ReactionDetector(sp.GetRequiredService<IOptions<DetectionOptions>>().Value, sp.GetRequiredService<Watchlist>(), Detection.Markets.NyseCalendar.SessionsBetween));
-        services.AddSingleton<DetectorHost>();
+        services.TryAddSingleton<DetectionEngineFactory>(sp => partition => new ReactionDetector(sp.GetRequiredService<IOptions<DetectionOptions>>().Value, sp.GetRequiredService<Watchlist>(), Detection.Markets.NyseCalendar.SessionsBetween, partition));
+        if (!settings.Replay && scale.Checkpoint && store.IsRedis)
+            services.TryAddSingleton<IEngineLog, RedisEngineLog>();
+        else
+            services.TryAddSingleton<IEngineLog>(NoEngineLog.Instance);
+        services.AddSingleton<EngineHost>();
         services.TryAddSingleton<IHeadlineClassifier>(sp => new LexiconHeadlineClassifier(sp.GetRequiredService<IOptions<ClassifierOptions>>().Value));
         services.AddSingleton<IHeadlineClassification, LexiconHeadlineClassification>();
         services.AddSingleton<PipelineMetrics>();
@@ -68,19 +87,28 @@ public static class PipelineComposition
 
         var activity = new PipelineActivity();
         services.AddSingleton(activity);
+        services.AddSingleton(new RunScope(activity, settings.Replay));
         services.AddPublishObserver(_ => activity);
         services.AddReceiveObserver(_ => activity);
 
-        var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
         services.AddMassTransit(x =>
         {
             if (settings.Consumers)
             {
                 x.AddConsumer<HeadlineClassifierConsumer, HeadlineClassifierConsumerDefinition>();
-                x.AddConsumer<ReactionDetectorConsumer, ReactionDetectorConsumerDefinition>();
+                if (topology.Partitioned)
+                {
+                    // Endpoints configured below, one per partition (and the aggregator), not by convention.
+                    x.AddConsumer<ReactionDetectorConsumer>().ExcludeFromConfigureEndpoints();
+                    x.AddConsumer<SectorShockConsumer>().ExcludeFromConfigureEndpoints();
+                }
+                else
+                {
+                    x.AddConsumer<ReactionDetectorConsumer, ReactionDetectorConsumerDefinition>();
+                }
                 x.AddConsumer<AlertStoreConsumer, AlertStoreConsumerDefinition>();
             }
-            if (settings.Consumers && settings.Notify)
+            if (settings.Notify)
                 x.AddDeliveryConsumers();
             configureBus?.Invoke(x);
             if (bus.IsRabbitMq)
@@ -93,6 +121,9 @@ public static class PipelineComposition
                         rabbit.PrefetchCount = o.PrefetchCount;
                         if (o.QuorumQueues)
                             rabbit.SetQuorumQueue();
+                        // One detector engine per queue: only one consumer of it may be active across all instances.
+                        if (name == topology.DetectorEndpoint(0))
+                            rabbit.SingleActiveConsumer = true;
                     }
                 });
                 x.UsingRabbitMq((context, cfg) =>
@@ -104,6 +135,8 @@ public static class PipelineComposition
                         h.Password(o.Password);
                         h.PublisherConfirmation = true;
                     });
+                    if (topology.Partitioned)
+                        ConfigurePartitions(context, cfg, topology, settings.Consumers);
                     cfg.ConfigureEndpoints(context);
                 });
             }
@@ -119,13 +152,86 @@ public static class PipelineComposition
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
 
-        // Each receive of a message type counts once per consuming endpoint (one consumer per endpoint here).
+        // Each receive of a message type counts once per consuming endpoint (one consumer per endpoint here, except that
+        // the detector's consumer serves K partition endpoints: a bar reaches one of them, a benchmark's bar and every
+        // headline and clock reach all K).
         foreach (var consumer in services.Where(d => d.ImplementationType is not null && d.ServiceType == d.ImplementationType).Select(d => d.ImplementationType!).Distinct())
         {
             foreach (var i in consumer.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>)))
-                activity.Subscribe(i.GetGenericArguments()[0]);
+            {
+                var type = i.GetGenericArguments()[0];
+                if (consumer == typeof(ReactionDetectorConsumer) && topology.Partitioned && type != typeof(PriceBarObserved))
+                    activity.Subscribe(type, topology.Partitions);
+                else
+                    activity.Subscribe(type);
+            }
+        }
+        if (topology.Partitioned && settings.Consumers)
+        {
+            var watchlist = new Watchlist((configuration.GetSection(WatchlistOptions.Section).Get<WatchlistOptions>() is { Groups.Count: > 0 } w ? w : new WatchlistOptions { Groups = WatchlistOptions.Defaults() }).Groups);
+            activity.Fanout<PriceBarObserved>(bar => watchlist.IsBenchmark(bar.Symbol) ? topology.Partitions : 1);
         }
         return services;
+    }
+
+    /// <summary>
+    /// Partitioned detection on RabbitMQ: bars are published to a direct exchange with their partition (or <c>all</c>
+    /// for a benchmark) as routing key; each partition's quorum queue is bound to its own key and to <c>all</c>, and to
+    /// the fanout exchanges of AI headlines and clock ticks; a single active consumer per queue keeps one engine per
+    /// partition across every instance. The aggregator judges sector shocks from all partitions on its own queue.
+    /// </summary>
+    private static void ConfigurePartitions(IBusRegistrationContext context, IRabbitMqBusFactoryConfigurator cfg, DetectorTopology topology, bool consumers)
+    {
+        var watchlist = context.GetRequiredService<Watchlist>();
+        var o = context.GetRequiredService<IOptions<BusOptions>>().Value;
+        cfg.Publish<PriceBarObserved>(p => p.ExchangeType = RabbitMQ.Client.ExchangeType.Direct);
+        cfg.Send<PriceBarObserved>(s => s.UseRoutingKeyFormatter(c => topology.RoutingKey(c.Message, watchlist)));
+        var barExchange = cfg.MessageTopology.GetMessageTopology<PriceBarObserved>().EntityName;
+        if (!consumers)
+            return;
+        for (var p = 0; p < topology.Partitions; p++)
+        {
+            var key = "p" + p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            cfg.ReceiveEndpoint(topology.DetectorEndpoint(p), e =>
+            {
+                ConfigureEngineEndpoint(e, o);
+                e.Bind<PriceBarObserved>(b =>
+                {
+                    b.ExchangeType = RabbitMQ.Client.ExchangeType.Direct;
+                    b.RoutingKey = key;
+                });
+                e.Bind(barExchange, b =>
+                {
+                    b.ExchangeType = RabbitMQ.Client.ExchangeType.Direct;
+                    b.RoutingKey = "all";
+                });
+                e.Bind<AiHeadlineDetected>();
+                e.Bind<ClockAdvanced>();
+                e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+                e.UseInMemoryOutbox(context);
+                e.ConfigureConsumer<ReactionDetectorConsumer>(context);
+            });
+        }
+        cfg.ReceiveEndpoint(topology.AggregatorEndpoint, e =>
+        {
+            ConfigureEngineEndpoint(e, o);
+            e.Bind<GroupMemberChanged>();
+            e.Bind<GroupProgress>();
+            e.Bind<ClockAdvanced>();
+            e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+            e.UseInMemoryOutbox(context);
+            e.ConfigureConsumer<SectorShockConsumer>(context);
+        });
+    }
+
+    private static void ConfigureEngineEndpoint(IRabbitMqReceiveEndpointConfigurator e, BusOptions o)
+    {
+        e.ConfigureConsumeTopology = false;
+        e.PrefetchCount = o.RabbitMq.PrefetchCount;
+        e.ConcurrentMessageLimit = 1;
+        if (o.RabbitMq.QuorumQueues)
+            e.SetQuorumQueue();
+        e.SingleActiveConsumer = true;
     }
 
     /// <summary>

@@ -36,6 +36,19 @@ public sealed class PipelineActivity : IPublishObserver, IReceiveObserver
 
     public int SubscribersOf(Type messageType) => _subscribers.GetValueOrDefault(messageType);
 
+    /// <summary>
+    /// Declares that a message of type <typeparamref name="T"/> reaches as many receive endpoints as
+    /// <paramref name="endpoints"/> says for that message (routing by key: a partitioned bar reaches one partition, a
+    /// benchmark's bar all of them). Replaces the count given by <see cref="Subscribe"/>.
+    /// </summary>
+    public void Fanout<T>(Func<T, int> endpoints)
+        where T : class => _fanout[typeof(T)] = m => endpoints((T)m);
+
+    private readonly ConcurrentDictionary<Type, Func<object, int>> _fanout = new();
+
+    private int SubscribersOf<T>(T message)
+        where T : class => _fanout.TryGetValue(typeof(T), out var f) ? f(message) : SubscribersOf(typeof(T));
+
     /// <summary>Completes when nothing published by this run is left to consume.</summary>
     public Task WhenIdleAsync(CancellationToken cancellationToken)
     {
@@ -49,7 +62,7 @@ public sealed class PipelineActivity : IPublishObserver, IReceiveObserver
         where T : class
     {
         context.Headers.Set(RunHeader, RunId);
-        var n = SubscribersOf(typeof(T));
+        var n = SubscribersOf(context.Message);
         if (n > 0)
         {
             Interlocked.Increment(ref _published);
@@ -65,7 +78,7 @@ public sealed class PipelineActivity : IPublishObserver, IReceiveObserver
         where T : class
     {
         // The message never left: nobody will consume it.
-        var n = SubscribersOf(typeof(T));
+        var n = SubscribersOf(context.Message);
         if (n > 0)
             Add(-n);
         return Task.CompletedTask;

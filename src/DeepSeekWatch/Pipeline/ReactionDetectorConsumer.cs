@@ -1,67 +1,135 @@
 using DeepSeekWatch.Contracts;
 using DeepSeekWatch.Detection;
+using DeepSeekWatch.Detection.Reaction;
 using DeepSeekWatch.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace DeepSeekWatch.Pipeline;
 
-/// <summary>Holds the one detection engine of this process and serialises calls into it.</summary>
-public sealed class DetectorHost(IDetectionEngine engine)
+/// <summary>
+/// The detector endpoints of this process and the engine behind each: one endpoint (<c>{prefix}reaction-detector</c>)
+/// with the whole watchlist, or with <c>Scale:Partitions</c> = K &gt; 1 the K partition endpoints
+/// (<c>{prefix}reaction-detector-{p}</c>) and the sector-shock aggregator (<c>{prefix}sector-shock</c>).
+/// </summary>
+public sealed class DetectorTopology(string prefix, int partitions)
 {
-    private readonly Lock _gate = new();
+    public int Partitions => partitions;
 
-    public DetectionResult OnBar(PriceBarObserved bar)
+    public bool Partitioned => partitions > 1;
+
+    public string DetectorEndpoint(int partition) => Partitioned ? $"{prefix}reaction-detector-{partition}" : $"{prefix}reaction-detector";
+
+    public string AggregatorEndpoint => $"{prefix}sector-shock";
+
+    /// <summary>The engine log name of a partition (K is part of it: a log kept under another K holds other symbols).</summary>
+    public string DetectorEngine(int partition) => Partitioned ? $"detector-{partitions}-{partition}" : "detector";
+
+    public string AggregatorEngine => $"sector-shock-{partitions}";
+
+    /// <summary>Which partition an endpoint (by the last segment of its input address) is; 0 when not partitioned.</summary>
+    public int PartitionOf(Uri inputAddress)
     {
-        lock (_gate)
-        {
-            return engine.OnBar(bar);
-        }
+        if (!Partitioned)
+            return 0;
+        var name = inputAddress.AbsolutePath.TrimEnd('/');
+        name = name[(name.LastIndexOf('/') + 1)..];
+        var dash = name.LastIndexOf('-');
+        return int.Parse(name.AsSpan(dash + 1), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public DetectionResult OnHeadline(AiHeadlineDetected headline)
-    {
-        lock (_gate)
-        {
-            return engine.OnHeadline(headline);
-        }
-    }
+    /// <summary>The routing key of a bar: its symbol's partition, or <c>all</c> for a benchmark, whose bars every partition needs.</summary>
+    public string RoutingKey(PriceBarObserved bar, Watchlist watchlist) =>
+        watchlist.IsBenchmark(bar.Symbol) ? "all" : "p" + Partitioning.PartitionOf(bar.Symbol, partitions).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
 
-    public DetectionResult OnClock(DateTimeOffset now)
+/// <summary>
+/// In a <c>replay</c>, messages stamped by another run are leftovers of a replay that died: its consumers' state died
+/// with it, so they are dropped rather than fed to this run's fresh engines out of order (the new replay publishes the
+/// whole tape again). Outside a replay nothing is foreign.
+/// </summary>
+public sealed class RunScope(PipelineActivity activity, bool replay)
+{
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    private long _dropped;
+
+    public bool IsForeign(ConsumeContext context)
     {
-        lock (_gate)
-        {
-            return engine.OnClock(now);
-        }
+        if (!replay || !context.Headers.TryGetHeader(PipelineActivity.RunHeader, out var run) || run is null)
+            return false;
+        if (string.Equals(run.ToString(), activity.RunId, StringComparison.Ordinal))
+            return false;
+        Interlocked.Increment(ref _dropped);
+        return true;
     }
 }
 
 /// <summary>
-/// Feeds bars and AI headlines to the detector and publishes what it decides. Publishing goes through the in-memory
-/// outbox, so a consumer that fails publishes nothing; the retry (or a redelivery) gets the same outputs again from
-/// the engine, which remembers what each event caused.
+/// Feeds bars and AI headlines to the detector engine of the endpoint they arrived on and publishes what it decides.
+/// Publishing goes through the in-memory outbox, so a consumer that fails publishes nothing; the retry (or a
+/// redelivery) gets the same outputs again from the engine slot, which remembers what each message caused.
 /// </summary>
-public sealed class ReactionDetectorConsumer(DetectorHost detector, MarketState market, PipelineMetrics metrics) : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>, IConsumer<ClockAdvanced>
+public sealed class ReactionDetectorConsumer(EngineHost engines, DetectorTopology topology, DetectionEngineFactory factory, RunScope scope, MarketState market, PipelineMetrics metrics)
+    : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>, IConsumer<ClockAdvanced>
 {
     public Task Consume(ConsumeContext<PriceBarObserved> context)
     {
+        if (scope.IsForeign(context))
+            return Task.CompletedTask;
         metrics.BarObserved();
         market.Observe(context.Message);
-        return PublishAsync(context, detector.OnBar(context.Message));
+        return HandleAsync(context, context.Message);
     }
 
-    public Task Consume(ConsumeContext<AiHeadlineDetected> context) => PublishAsync(context, detector.OnHeadline(context.Message));
+    public Task Consume(ConsumeContext<AiHeadlineDetected> context) => scope.IsForeign(context) ? Task.CompletedTask : HandleAsync(context, context.Message);
 
-    public Task Consume(ConsumeContext<ClockAdvanced> context) => PublishAsync(context, detector.OnClock(context.Message.Now));
+    public Task Consume(ConsumeContext<ClockAdvanced> context) => scope.IsForeign(context) ? Task.CompletedTask : HandleAsync(context, context.Message);
 
-    private static async Task PublishAsync(ConsumeContext context, DetectionResult result)
+    private async Task HandleAsync(ConsumeContext context, object message)
+    {
+        var partition = topology.PartitionOf(context.ReceiveContext.InputAddress);
+        var slot = engines.Slot(topology.DetectorEngine(partition), () => new DetectorEngine(factory(topology.Partitioned ? DetectorPartition.Of(partition, topology.Partitions) : null)));
+        var result = await slot.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+        await DetectionPublisher.PublishAsync(context, result);
+    }
+}
+
+/// <summary>Publishes what an engine decided: drops, then members and progress (partitioned), then alerts.</summary>
+internal static class DetectionPublisher
+{
+    public static async Task PublishAsync(ConsumeContext context, DetectionResult result)
     {
         if (result.IsEmpty)
             return;
         foreach (var drop in result.Drops)
             await context.Publish(drop, context.CancellationToken);
+        foreach (var member in result.Members)
+            await context.Publish(member, context.CancellationToken);
+        foreach (var progress in result.Progress)
+            await context.Publish(progress, context.CancellationToken);
         foreach (var alert in result.Alerts)
             await context.Publish(new AlertRaised(alert), context.CancellationToken);
+    }
+}
+
+/// <summary>The sector-shock aggregator of a partitioned detector (one endpoint, single active consumer).</summary>
+public sealed class SectorShockConsumer(EngineHost engines, DetectorTopology topology, IOptions<DetectionOptions> options, Watchlist watchlist, RunScope scope)
+    : IConsumer<GroupMemberChanged>, IConsumer<GroupProgress>, IConsumer<ClockAdvanced>
+{
+    public Task Consume(ConsumeContext<GroupMemberChanged> context) => HandleAsync(context, context.Message);
+
+    public Task Consume(ConsumeContext<GroupProgress> context) => HandleAsync(context, context.Message);
+
+    public Task Consume(ConsumeContext<ClockAdvanced> context) => HandleAsync(context, context.Message);
+
+    private async Task HandleAsync(ConsumeContext context, object message)
+    {
+        if (scope.IsForeign(context))
+            return;
+        var slot = engines.Slot(topology.AggregatorEngine, () => new AggregatorEngine(new SectorShockAggregator(options.Value, watchlist)));
+        var result = await slot.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+        await DetectionPublisher.PublishAsync(context, result);
     }
 }
 

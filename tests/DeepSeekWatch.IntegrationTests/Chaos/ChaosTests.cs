@@ -1,3 +1,4 @@
+using DeepSeekWatch.Pipeline;
 using System.Text;
 using DeepSeekWatch.Alerts;
 using DeepSeekWatch.Contracts;
@@ -97,7 +98,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var prefix = "chaos:";
         var settings = Settings(servers, vhost, prefix);
         Task? restart = null;
-        using (var host = BuildReplayHost(settings, s => s.AddSingleton<IDetectionEngine>(sp => new AtBar(
+        using (var host = BuildReplayHost(settings, s => s.AddSingleton<DetectionEngineFactory>(sp => _ => new AtBar(
             new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults())), 400, () =>
             {
                 servers.KillRabbitMq();

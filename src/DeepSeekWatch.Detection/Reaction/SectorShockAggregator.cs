@@ -1,0 +1,82 @@
+using DeepSeekWatch.Contracts;
+
+namespace DeepSeekWatch.Detection.Reaction;
+
+/// <summary>
+/// The sector-shock judge of a partitioned detector: it hears every partition's member drops
+/// (<see cref="GroupMemberChanged"/>) and progress (<see cref="GroupProgress"/>) and judges a group's session once every
+/// partition that has members of the group trading lately has decided them up to the latest change — the same rule
+/// the single detector applies to its own members — or once the event clock passed the benchmark wait. Pure and
+/// single-threaded, like the detector.
+/// </summary>
+public sealed class SectorShockAggregator
+{
+    private readonly DetectionOptions _options;
+    private readonly SectorShockJudge _judge;
+    private readonly Dictionary<(string Group, int Partition), GroupProgress> _progress = [];
+    private readonly List<Alert> _buffer = [];
+    private DateTimeOffset _clock = DateTimeOffset.MinValue;
+    private DateTimeOffset _pruned = DateTimeOffset.MinValue;
+
+    public SectorShockAggregator(DetectionOptions options, Watchlist watchlist)
+    {
+        _options = options;
+        _judge = new SectorShockJudge(options, watchlist);
+    }
+
+    public DetectionResult OnMember(GroupMemberChanged member)
+    {
+        _judge.Member(member.Group, member.Symbol, member.Session, SeverityRank.Of(member.Severity), member.AiNews, member.ReturnPct, member.Headlines, member.At, member.Replay);
+        return Flush();
+    }
+
+    public DetectionResult OnProgress(GroupProgress progress)
+    {
+        var key = (progress.Group, progress.Partition);
+        // A partition's progress only moves forward; a redelivered older report changes nothing.
+        if (!_progress.TryGetValue(key, out var known) || progress.Through > known.Through || progress.LatestSession > known.LatestSession)
+            _progress[key] = progress;
+        Advance(progress.Clock);
+        return Flush();
+    }
+
+    public DetectionResult OnClock(DateTimeOffset now)
+    {
+        Advance(now);
+        return Flush();
+    }
+
+    private bool Settled(WatchGroup group, DateOnly session, DateTimeOffset at)
+    {
+        if (_clock > at + _options.BenchmarkWait)
+            return true;
+        foreach (var (key, p) in _progress)
+        {
+            if (key.Group == group.Name && p.LatestSession >= session.AddDays(-7) && p.Through < at)
+                return false;
+        }
+        return true;
+    }
+
+    private DetectionResult Flush()
+    {
+        if (_judge.HasDirty)
+            _judge.Evaluate(Settled, _buffer);
+        if (_buffer.Count == 0)
+            return DetectionResult.None;
+        var result = new DetectionResult(_buffer.ToArray(), []);
+        _buffer.Clear();
+        return result;
+    }
+
+    private void Advance(DateTimeOffset time)
+    {
+        if (time <= _clock)
+            return;
+        _clock = time;
+        if (time - _pruned < TimeSpan.FromDays(1))
+            return;
+        _pruned = time;
+        _judge.Prune(DateOnly.FromDateTime((time - _options.LookBack - TimeSpan.FromDays(7)).UtcDateTime));
+    }
+}
