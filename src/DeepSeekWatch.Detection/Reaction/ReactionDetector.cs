@@ -34,7 +34,7 @@ public sealed class ReactionDetector : IDetectionEngine
     private readonly DetectorPartition? _partition;
     private readonly List<GroupMemberChanged> _memberBuffer = [];
     private readonly List<GroupProgress> _progressBuffer = [];
-    private readonly Dictionary<string, (DateTimeOffset Through, DateOnly Latest)> _progressSent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Through, DateOnly Latest, DateTimeOffset Clock)> _progressSent = new(StringComparer.Ordinal);
     private Dictionary<string, string[]>? _ownedMembers;
     private readonly Dictionary<string, DetectionResult> _headlineOutputs = new(StringComparer.Ordinal);
     private readonly Queue<string> _headlineOrder = new();
@@ -332,7 +332,8 @@ public sealed class ReactionDetector : IDetectionEngine
 
     /// <summary>
     /// A partition's progress per group it owns members of: the time up to which every bar of those members (trading
-    /// in the last week of the partition's latest session) is decided. Reported when it moves.
+    /// in the last week of the partition's latest session) is decided, and the partition's event clock. Reported when
+    /// either moves (at most once per distinct bar end time).
     /// </summary>
     private void ReportProgress(DetectorPartition partition)
     {
@@ -361,9 +362,9 @@ public sealed class ReactionDetector : IDetectionEngine
                 if (decided < through)
                     through = decided;
             }
-            if (_progressSent.TryGetValue(group, out var sent) && sent.Through == through && sent.Latest == newest)
+            if (_progressSent.TryGetValue(group, out var sent) && sent.Through == through && sent.Latest == newest && sent.Clock == _clock)
                 continue;
-            _progressSent[group] = (through, newest);
+            _progressSent[group] = (through, newest, _clock);
             _progressBuffer.Add(new GroupProgress(group, partition.Index, through, newest, _clock, _replay));
         }
     }

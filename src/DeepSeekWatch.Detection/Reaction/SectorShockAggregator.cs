@@ -5,9 +5,10 @@ namespace DeepSeekWatch.Detection.Reaction;
 /// <summary>
 /// The sector-shock judge of a partitioned detector: it hears every partition's member drops
 /// (<see cref="GroupMemberChanged"/>) and progress (<see cref="GroupProgress"/>) and judges a group's session once every
-/// partition that has members of the group trading lately has decided them up to the latest change — the same rule
-/// the single detector applies to its own members — or once the event clock passed the benchmark wait. Pure and
-/// single-threaded, like the detector.
+/// partition that has members of the group trading lately has decided them up to the latest change, or has seen its
+/// event clock pass the benchmark wait — the rules the single detector applies to its own members, applied to each
+/// partition on its own clock (partitions run at different speeds: one may be a day ahead of another, so there is no
+/// global clock to trust). Pure and single-threaded, like the detector.
 /// </summary>
 public sealed class SectorShockAggregator
 {
@@ -33,26 +34,20 @@ public sealed class SectorShockAggregator
     public DetectionResult OnProgress(GroupProgress progress)
     {
         var key = (progress.Group, progress.Partition);
-        // A partition's progress only moves forward; a redelivered older report changes nothing.
-        if (!_progress.TryGetValue(key, out var known) || progress.Through > known.Through || progress.LatestSession > known.LatestSession)
+        // A partition's progress only moves forward; a redelivered older report changes nothing. (The end of a replay
+        // and the live clock reach the aggregator this way too: each partition reports the clock it was given.)
+        if (!_progress.TryGetValue(key, out var known) || progress.Through > known.Through || progress.LatestSession > known.LatestSession || progress.Clock > known.Clock)
             _progress[key] = progress;
         Advance(progress.Clock);
         return Flush();
     }
 
-    public DetectionResult OnClock(DateTimeOffset now)
-    {
-        Advance(now);
-        return Flush();
-    }
 
     private bool Settled(WatchGroup group, DateOnly session, DateTimeOffset at)
     {
-        if (_clock > at + _options.BenchmarkWait)
-            return true;
         foreach (var (key, p) in _progress)
         {
-            if (key.Group == group.Name && p.LatestSession >= session.AddDays(-7) && p.Through < at)
+            if (key.Group == group.Name && p.LatestSession >= session.AddDays(-7) && p.Through < at && p.Clock <= at + _options.BenchmarkWait)
                 return false;
         }
         return true;

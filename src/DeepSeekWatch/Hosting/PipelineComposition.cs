@@ -217,7 +217,6 @@ public static class PipelineComposition
             ConfigureEngineEndpoint(e, o);
             e.Bind<GroupMemberChanged>();
             e.Bind<GroupProgress>();
-            e.Bind<ClockAdvanced>();
             e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
             e.UseInMemoryOutbox(context);
             e.ConfigureConsumer<SectorShockConsumer>(context);

@@ -34,7 +34,6 @@ public sealed class AggregatorEngine(SectorShockAggregator aggregator) : IStatef
     {
         GroupMemberChanged member => aggregator.OnMember(member),
         GroupProgress progress => aggregator.OnProgress(progress),
-        ClockAdvanced clock => aggregator.OnClock(clock.Now),
         _ => DetectionResult.None,
     };
 }

@@ -115,13 +115,11 @@ internal static class DetectionPublisher
 
 /// <summary>The sector-shock aggregator of a partitioned detector (one endpoint, single active consumer).</summary>
 public sealed class SectorShockConsumer(EngineHost engines, DetectorTopology topology, IOptions<DetectionOptions> options, Watchlist watchlist, RunScope scope)
-    : IConsumer<GroupMemberChanged>, IConsumer<GroupProgress>, IConsumer<ClockAdvanced>
+    : IConsumer<GroupMemberChanged>, IConsumer<GroupProgress>
 {
     public Task Consume(ConsumeContext<GroupMemberChanged> context) => HandleAsync(context, context.Message);
 
     public Task Consume(ConsumeContext<GroupProgress> context) => HandleAsync(context, context.Message);
-
-    public Task Consume(ConsumeContext<ClockAdvanced> context) => HandleAsync(context, context.Message);
 
     private async Task HandleAsync(ConsumeContext context, object message)
     {
