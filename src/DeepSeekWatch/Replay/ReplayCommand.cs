@@ -97,7 +97,7 @@ internal static class ReplayCommand
         services.AddSingleton<IAlertStoredListener>(sp => sp.GetRequiredService<ReplayAlertCollector>());
         services.AddSingleton<VirtualClock>();
         services.AddSingleton<ReplayRunner>();
-        return services.AddDeepSeekWatchPipeline(configuration, new PipelineSettings { Notify = notify });
+        return services.AddDeepSeekWatchPipeline(configuration, new PipelineSettings { Notify = notify, Replay = true });
     }
 
     /// <summary>With <c>--notify</c>: sends every delivery that is due now before the replay exits; retries due later stay in the store.</summary>
