@@ -7,6 +7,10 @@ namespace DeepSeekWatch.Contracts;
 /// <param name="Partition">The detector partition that owns <paramref name="Symbol"/>.</param>
 /// <param name="Severity">The highest severity the member reached in the session.</param>
 /// <param name="At">Close time of the bar of the drop (the alert's time).</param>
+/// <param name="EventTime">
+/// The partition's event time when the change happened: the latest event time (a bar's end, a headline's publication,
+/// a clock tick) the partition had processed. The aggregator merges the partitions' reports in this order.
+/// </param>
 public sealed record GroupMemberChanged(
     string Group,
     DateOnly Session,
@@ -17,6 +21,7 @@ public sealed record GroupMemberChanged(
     double ReturnPct,
     IReadOnlyList<AlertHeadline> Headlines,
     DateTimeOffset At,
+    DateTimeOffset EventTime,
     bool Replay);
 
 /// <summary>
@@ -26,4 +31,5 @@ public sealed record GroupMemberChanged(
 /// </summary>
 /// <param name="LatestSession">The latest session any of the partition's members of the group traded in.</param>
 /// <param name="Clock">The partition's event clock (the latest bar end it has seen, benchmarks included).</param>
-public sealed record GroupProgress(string Group, int Partition, DateTimeOffset Through, DateOnly LatestSession, DateTimeOffset Clock, bool Replay);
+/// <param name="EventTime">The partition's event time (see <see cref="GroupMemberChanged.EventTime"/>); reported whenever it moves.</param>
+public sealed record GroupProgress(string Group, int Partition, DateTimeOffset Through, DateOnly LatestSession, DateTimeOffset Clock, DateTimeOffset EventTime, bool Replay);

@@ -34,7 +34,7 @@ public sealed class ReactionDetector : IDetectionEngine
     private readonly DetectorPartition? _partition;
     private readonly List<GroupMemberChanged> _memberBuffer = [];
     private readonly List<GroupProgress> _progressBuffer = [];
-    private readonly Dictionary<string, (DateTimeOffset Through, DateOnly Latest, DateTimeOffset Clock)> _progressSent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Through, DateOnly Latest, DateTimeOffset Clock, DateTimeOffset EventTime)> _progressSent = new(StringComparer.Ordinal);
     private Dictionary<string, string[]>? _ownedMembers;
     private readonly Dictionary<string, DetectionResult> _headlineOutputs = new(StringComparer.Ordinal);
     private readonly Queue<string> _headlineOrder = new();
@@ -43,6 +43,7 @@ public sealed class ReactionDetector : IDetectionEngine
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
     private bool _replay;
+    private DateTimeOffset _eventTime = DateTimeOffset.MinValue;
 
     private readonly Func<DateOnly, DateOnly, int> _sessionsBetween;
 
@@ -73,6 +74,7 @@ public sealed class ReactionDetector : IDetectionEngine
             return DetectionResult.None;
         var state = State(bar.Symbol);
         _replay = bar.Replay;
+        Moved(bar.End);
         if (state.LastStart[interval] is { } last && bar.Start <= last)
             return state.Remembered(interval, bar.Start.UtcTicks);
         state.LastStart[interval] = bar.Start;
@@ -101,6 +103,7 @@ public sealed class ReactionDetector : IDetectionEngine
         var key = headline.Source + "|" + headline.EventId;
         if (_headlineOutputs.TryGetValue(key, out var cached))
             return cached;
+        Moved(headline.PublishedAt);
         var index = _headlines.FindLastIndex(h => h.PublishedAt <= headline.PublishedAt);
         _headlines.Insert(index + 1, headline);
         foreach (var alert in _alerts.Values.Where(a => a.Symbol is not null).OrderBy(a => a.At).ThenBy(a => a.AlertId, StringComparer.Ordinal).ToList())
@@ -126,10 +129,18 @@ public sealed class ReactionDetector : IDetectionEngine
         return result;
     }
 
+    /// <summary>The partition's event time only moves forward (a late headline does not take it back).</summary>
+    private void Moved(DateTimeOffset time)
+    {
+        if (time > _eventTime)
+            _eventTime = time;
+    }
+
     /// <summary>Moves the event clock (a live service's timer, or the end of a replay): decisions that waited too long for their benchmark are made without it.</summary>
     public DetectionResult OnClock(DateTimeOffset now)
     {
         _replay = false;
+        Moved(now);
         Advance(now);
         ResolvePending();
         return Flush();
@@ -327,7 +338,7 @@ public sealed class ReactionDetector : IDetectionEngine
     {
         var merged = _judge.Member(groupName, member.Symbol!, member.Session, SeverityRank.Of(member.Severity), member.Kind == AlertKinds.AiNewsDrop, member.ReturnPct ?? 0, member.Headlines, at, member.Replay);
         if (merged is { } m && _partition is not null)
-            _memberBuffer.Add(new GroupMemberChanged(groupName, member.Session, member.Symbol!, _partition.Index, SeverityRank.Name(m.Rank), m.Ai, m.ReturnPct, m.Headlines, at, member.Replay));
+            _memberBuffer.Add(new GroupMemberChanged(groupName, member.Session, member.Symbol!, _partition.Index, SeverityRank.Name(m.Rank), m.Ai, m.ReturnPct, m.Headlines, at, _eventTime, member.Replay));
     }
 
     /// <summary>
@@ -362,10 +373,10 @@ public sealed class ReactionDetector : IDetectionEngine
                 if (decided < through)
                     through = decided;
             }
-            if (_progressSent.TryGetValue(group, out var sent) && sent.Through == through && sent.Latest == newest && sent.Clock == _clock)
+            if (_progressSent.TryGetValue(group, out var sent) && sent.Through == through && sent.Latest == newest && sent.Clock == _clock && sent.EventTime == _eventTime)
                 continue;
-            _progressSent[group] = (through, newest, _clock);
-            _progressBuffer.Add(new GroupProgress(group, partition.Index, through, newest, _clock, _replay));
+            _progressSent[group] = (through, newest, _clock, _eventTime);
+            _progressBuffer.Add(new GroupProgress(group, partition.Index, through, newest, _clock, _eventTime, _replay));
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class ChaosProcessTests(ITestOutputHelper output)
 
     // Known bug, docs/reliability.md "Findings" 4: fails in 3 of 3 runs (alerts stored by the killed process keep
     // content the fault-free replay does not give). Remove Skip to reproduce.
-    [Fact(Skip = "known bug: alerts written before the kill keep other content than the fault-free replay's (docs/reliability.md, Findings 4)")]
+    [Fact]
     public async Task Killing_the_service_process_with_SIGKILL_mid_stream_and_replaying_again_loses_and_duplicates_no_alert()
     {
         var expected = await Cli.ReplayAsync(Repo.SampleTape);
@@ -77,7 +77,7 @@ public sealed class ChaosProcessTests(ITestOutputHelper output)
     }
 
     // Known bug, docs/reliability.md "Findings" 4: fails 1 run in 3 for the same reason as the kill test.
-    [Fact(Skip = "known bug: after a stop mid-replay, alerts already written keep other content than the fault-free replay's (docs/reliability.md, Findings 4)")]
+    [Fact]
     public async Task Stopping_the_service_gracefully_under_load_returns_unfinished_messages_to_the_queue_and_loses_nothing()
     {
         var expected = await Cli.ReplayAsync(Repo.SampleTape);
