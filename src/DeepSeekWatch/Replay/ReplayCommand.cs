@@ -96,6 +96,9 @@ internal static class ReplayCommand
         services.AddSingleton<ReplayAlertCollector>();
         services.AddSingleton<IAlertStoredListener>(sp => sp.GetRequiredService<ReplayAlertCollector>());
         services.AddSingleton<VirtualClock>();
+        services.AddOptions<ReplayPublishOptions>().BindConfiguration(ReplayPublishOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ReplayPublishOptions>>(new ReplayPublishOptionsValidator());
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReplayPublishOptions>>().Value);
         services.AddSingleton<ReplayRunner>();
         return services.AddDeepSeekWatchPipeline(configuration, new PipelineSettings { Notify = notify });
     }
