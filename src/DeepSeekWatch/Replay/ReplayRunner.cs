@@ -5,6 +5,7 @@ using DeepSeekWatch.Contracts;
 using DeepSeekWatch.Detection;
 using DeepSeekWatch.Pipeline;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace DeepSeekWatch.Replay;
 
@@ -85,7 +86,7 @@ public sealed class ReplayPublishException(string message, Exception inner) : Ex
 /// Publishes are bounded and retried (<see cref="ReplayPublishOptions"/>); see <see cref="ReplayLedger"/> for how the
 /// idle waits stay exact when a retry duplicates a message.
 /// </summary>
-public sealed class ReplayRunner(IBus bus, PipelineActivity activity, ReplayAlertCollector collector, IAlertStore store, VirtualClock clock, TimeProvider time, ReplayPublishOptions? publishOptions = null)
+public sealed class ReplayRunner(IBus bus, PipelineActivity activity, ReplayAlertCollector collector, IAlertStore store, VirtualClock clock, TimeProvider time, ReplayPublishOptions? publishOptions = null, ILogger<ReplayRunner>? logger = null)
 {
     private readonly ReplayPublishOptions _publish = publishOptions ?? new ReplayPublishOptions();
 
@@ -176,7 +177,7 @@ public sealed class ReplayRunner(IBus bus, PipelineActivity activity, ReplayAler
             try
             {
                 // Confirmed: the attempt keeps counting, as it did in flight, until its subscribers have received it.
-                await bus.Publish(message, ctx => ctx.Headers.Set(ReplayLedger.AttemptHeader, id), linked.Token).WaitAsync(linked.Token);
+                await bus.Publish(message, ctx => ctx.MessageId = id, linked.Token).WaitAsync(linked.Token);
                 return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -203,6 +204,7 @@ public sealed class ReplayRunner(IBus bus, PipelineActivity activity, ReplayAler
             if (attempt >= attempts)
                 throw new ReplayPublishException($"could not publish {describe()} after {attempts} attempt(s): {failure.GetType().Name}: {failure.Message}", failure);
             var delay = _publish.DelayBefore(attempt);
+            logger?.LogWarning("replay: publishing {Event} failed (attempt {Attempt} of {Attempts}): {Failure}; retrying in {Delay}", describe(), attempt, attempts, failure.Message, delay);
             if (delay > TimeSpan.Zero)
                 await Task.Delay(delay, time, cancellationToken);
         }
@@ -243,7 +245,8 @@ public sealed class ReplayRunner(IBus bus, PipelineActivity activity, ReplayAler
 /// <para>
 /// Here, under one lock: a message published inside the pipeline (by a consumer) counts as in
 /// <see cref="PipelineActivity"/> (+n before publish, −n on a publish fault, −1 per receive stamped with the run's
-/// id). A message the replay publishes itself carries an attempt id (<see cref="AttemptHeader"/>); it counts
+/// id). A message the replay publishes itself carries an attempt id as its <c>MessageId</c> (not a header:
+/// MassTransit copies a consumed message's headers onto what its consumer publishes, never its MessageId); it counts
 /// max(0, n − receive endpoints that finished a copy of that attempt) while in flight or confirmed, and nothing once abandoned (timed out,
 /// failed, cancelled): the retry that follows is a new attempt that counts in its place. So a duplicate copy, of an
 /// abandoned attempt or from the transport's own resend, never counts below zero, and a copy that never arrives never
@@ -255,9 +258,8 @@ public sealed class ReplayRunner(IBus bus, PipelineActivity activity, ReplayAler
 /// </summary>
 internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver, IReceiveObserver
 {
-    public const string AttemptHeader = "dsw-replay-attempt";
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Attempt> _attempts = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, Attempt> _attempts = [];
     private long _inner;
     private long _own;
     private TaskCompletionSource _idle = Completed();
@@ -294,9 +296,9 @@ internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver
     }
 
     /// <summary>Registers a publish attempt by the replay (before it is published, so an early receive is not missed).</summary>
-    public string Begin(Type messageType)
+    public Guid Begin(Type messageType)
     {
-        var id = Guid.NewGuid().ToString("N");
+        var id = NewId.NextGuid();
         var n = activity.SubscribersOf(messageType);
         lock (_gate)
         {
@@ -308,12 +310,12 @@ internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver
         return id;
     }
 
-    public void Abandoned(string id) => Update(id, a => a.Abandoned = true);
+    public void Abandoned(Guid id) => Update(id, a => a.Abandoned = true);
 
     public Task PrePublish<T>(PublishContext<T> context)
         where T : class
     {
-        if (!IsAttempt(context.Headers))
+        if (!IsAttempt(context.MessageId))
             AddInner(activity.SubscribersOf(typeof(T)));
         return Task.CompletedTask;
     }
@@ -324,7 +326,7 @@ internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver
     public Task PublishFault<T>(PublishContext<T> context, Exception exception)
         where T : class
     {
-        if (!IsAttempt(context.Headers))
+        if (!IsAttempt(context.MessageId))
             AddInner(-activity.SubscribersOf(typeof(T)));
         return Task.CompletedTask;
     }
@@ -335,7 +337,7 @@ internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver
     {
         if (!IsOurs(context))
             return Task.CompletedTask;
-        if (AttemptOf(context) is { } id)
+        if (context.GetMessageId() is { } id && IsAttempt(id))
             Update(id, a => a.Endpoints.Add(context.InputAddress?.ToString() ?? ""));
         else
             AddInner(-1);
@@ -350,10 +352,13 @@ internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver
 
     public Task ReceiveFault(ReceiveContext context, Exception exception) => PostReceive(context);
 
-    private static bool IsAttempt(Headers headers) => headers.TryGetHeader(AttemptHeader, out var v) && v is not null;
-
-    private static string? AttemptOf(ReceiveContext context) =>
-        context.TransportHeaders.TryGetHeader(AttemptHeader, out var v) && v?.ToString() is { Length: > 0 } s ? s : null;
+    private bool IsAttempt(Guid? messageId)
+    {
+        if (messageId is not { } id)
+            return false;
+        lock (_gate)
+            return _attempts.ContainsKey(id);
+    }
 
     private bool IsOurs(ReceiveContext context) =>
         context.TransportHeaders.TryGetHeader(PipelineActivity.RunHeader, out var run) && run is not null
@@ -370,7 +375,7 @@ internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver
         }
     }
 
-    private void Update(string id, Action<Attempt> change)
+    private void Update(Guid id, Action<Attempt> change)
     {
         lock (_gate)
         {

@@ -181,17 +181,58 @@ public class ReplayPublishSafetyTests
         Assert.False(ledger.WhenIdleAsync(CancellationToken.None).IsCompleted);
     }
 
-    /// <summary>A <see cref="ReceiveContext"/> with the run and attempt headers and an input address; nothing else.</summary>
+    [Fact]
+    public async Task What_a_consumer_publishes_while_handling_a_replayed_event_is_waited_for_too()
+    {
+        var activity = new PipelineActivity();
+        activity.Subscribe(typeof(PriceBarObserved));
+        activity.Subscribe(typeof(AlertRaised));
+        var ledger = new ReplayLedger(activity);
+
+        var bar = ledger.Begin(typeof(PriceBarObserved));
+        // The detector, handling the bar, publishes an alert (MassTransit copies the bar's headers onto it, not its MessageId).
+        var alert = Guid.NewGuid();
+        await ledger.PrePublish(FakePublish<AlertRaised>.Create(alert));
+        await ledger.PostReceive(FakeReceive.Create(activity.RunId, bar, "loopback://localhost/detector"));
+        Assert.Equal(1, ledger.Outstanding);
+        Assert.False(ledger.WhenIdleAsync(CancellationToken.None).IsCompleted);
+
+        await ledger.PostReceive(FakeReceive.Create(activity.RunId, alert, "loopback://localhost/alert-store"));
+        Assert.Equal(0, ledger.Outstanding);
+        await ledger.WhenIdleAsync(CancellationToken.None).WaitAsync(Bound);
+    }
+
+    /// <summary>A <see cref="PublishContext{T}"/> with a MessageId; nothing else.</summary>
+    public class FakePublish<T> : DispatchProxy
+        where T : class
+    {
+        private Guid _id;
+
+        public static PublishContext<T> Create(Guid messageId)
+        {
+            var context = Create<PublishContext<T>, FakePublish<T>>();
+            ((FakePublish<T>)(object)context)._id = messageId;
+            return context;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
+        {
+            "get_MessageId" => (Guid?)_id,
+            _ => throw new NotSupportedException(targetMethod?.Name),
+        };
+    }
+
+    /// <summary>A <see cref="ReceiveContext"/> with the run header, a MessageId and an input address; nothing else.</summary>
     public class FakeReceive : DispatchProxy
     {
         private Dictionary<string, object> _headers = [];
         private Uri? _input;
 
-        public static ReceiveContext Create(string runId, string attempt, string inputAddress)
+        public static ReceiveContext Create(string runId, Guid messageId, string inputAddress)
         {
             var receive = Create<ReceiveContext, FakeReceive>();
             var fake = (FakeReceive)(object)receive;
-            fake._headers = new() { [PipelineActivity.RunHeader] = runId, [ReplayLedger.AttemptHeader] = attempt };
+            fake._headers = new() { [PipelineActivity.RunHeader] = runId, [MessageHeaders.MessageId] = messageId.ToString() };
             fake._input = new Uri(inputAddress);
             return receive;
         }
