@@ -285,8 +285,8 @@ internal sealed class ReplayLedger(PipelineActivity activity) : IPublishObserver
         }
     }
 
-    // Messages published inside the pipeline can, like in PipelineActivity, only be over-counted by a fault the
-    // transport resends; they never hide the replay's own events.
+    // Messages published inside the pipeline are counted as PipelineActivity counts them, so a resend by the transport
+    // can still move that part either way, as before; clamped at zero it cannot hide the replay's own events.
     private long Total => Math.Max(0, _inner) + _own;
 
     public Task WhenIdleAsync(CancellationToken cancellationToken)
