@@ -46,8 +46,8 @@ public sealed class PipelineActivity : IPublishObserver, IReceiveObserver
 
     private readonly ConcurrentDictionary<Type, Func<object, int>> _fanout = new();
 
-    private int SubscribersOf<T>(T message)
-        where T : class => _fanout.TryGetValue(typeof(T), out var f) ? f(message) : SubscribersOf(typeof(T));
+    /// <summary>How many receive endpoints this message reaches (per-message fan-out where declared, else per type).</summary>
+    public int SubscribersOf(object message) => _fanout.TryGetValue(message.GetType(), out var f) ? f(message) : SubscribersOf(message.GetType());
 
     /// <summary>Completes when nothing published by this run is left to consume.</summary>
     public Task WhenIdleAsync(CancellationToken cancellationToken)

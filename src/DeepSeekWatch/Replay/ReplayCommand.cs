@@ -67,6 +67,12 @@ internal static class ReplayCommand
                     showProgress ? (done, total) => stderr.WriteLine($"replay: {done:N0}/{total:N0} events ({100.0 * done / Math.Max(1, total):F0}%)") : null,
                     ct);
             }
+            catch (ReplayPublishException ex)
+            {
+                // Surfaced, not dropped: the alerts stored so far stay; replaying the tape again is safe (idempotent store).
+                stderr.WriteLine($"error: {ex.Message}; replay the tape again once the broker is reachable");
+                return CommandLine.ExitFailure;
+            }
             finally
             {
                 if (parse.GetValue(notify))
@@ -96,6 +102,9 @@ internal static class ReplayCommand
         services.AddSingleton<ReplayAlertCollector>();
         services.AddSingleton<IAlertStoredListener>(sp => sp.GetRequiredService<ReplayAlertCollector>());
         services.AddSingleton<VirtualClock>();
+        services.AddOptions<ReplayPublishOptions>().BindConfiguration(ReplayPublishOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ReplayPublishOptions>>(new ReplayPublishOptionsValidator());
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReplayPublishOptions>>().Value);
         services.AddSingleton<ReplayRunner>();
         return services.AddDeepSeekWatchPipeline(configuration, new PipelineSettings { Notify = notify, Replay = true });
     }
