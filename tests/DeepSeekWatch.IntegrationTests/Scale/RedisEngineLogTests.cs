@@ -29,8 +29,8 @@ public sealed class RedisEngineLogTests : IDisposable
         new AiHeadlineDetected("h-1", "rss", "DeepSeek R1 rattles chip stocks", "https://example.test/h-1", "Example", T.AddHours(-3), 2.75, ["deepseek", "r1"], ["NVDA"], ["semiconductors"], true),
         new ClockAdvanced(T.AddMinutes(20), false),
         new GroupMemberChanged("semiconductors", new DateOnly(2025, 1, 27), "NVDA", 1, Severities.Critical, true, -16.97,
-            [new AlertHeadline("DeepSeek R1 rattles chip stocks", "https://example.test/h-1", "Example", T.AddHours(-3), 2.75, ["deepseek"])], T.AddMinutes(5), true),
-        new GroupProgress("semiconductors", 2, T.AddMinutes(5), new DateOnly(2025, 1, 27), T.AddMinutes(10), true),
+            [new AlertHeadline("DeepSeek R1 rattles chip stocks", "https://example.test/h-1", "Example", T.AddHours(-3), 2.75, ["deepseek"])], T.AddMinutes(5), T.AddMinutes(7), true),
+        new GroupProgress("semiconductors", 2, T.AddMinutes(5), new DateOnly(2025, 1, 27), T.AddMinutes(10), T.AddMinutes(11), true),
     ];
 
     // Records with lists compare by reference: compare what they are, as JSON, with the type.
