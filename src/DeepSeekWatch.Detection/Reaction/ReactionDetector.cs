@@ -348,7 +348,8 @@ public sealed class ReactionDetector : IDetectionEngine
     /// </summary>
     private void ReportProgress(DetectorPartition partition)
     {
-        _ownedMembers ??= _watchlist.Groups.ToDictionary(g => g.Name, g => g.Symbols.Where(partition.Owns).ToArray(), StringComparer.Ordinal);
+        _ownedMembers ??= _watchlist.Groups.Select(g => (g.Name, Members: g.Symbols.Where(partition.Owns).ToArray())).Where(g => g.Members.Length > 0)
+            .ToDictionary(g => g.Name, g => g.Members, StringComparer.Ordinal);
         foreach (var (group, members) in _ownedMembers)
         {
             DateOnly? latest = null;
@@ -358,7 +359,12 @@ public sealed class ReactionDetector : IDetectionEngine
                     latest = s;
             }
             if (latest is not { } newest)
+            {
+                // None of the partition's members has traded yet: it holds nothing back, but it still reports its
+                // event time, so the aggregator (which waits for every partition owning members) can go on.
+                Report(partition, group, DateTimeOffset.MaxValue, DateOnly.MinValue);
                 continue;
+            }
             var through = DateTimeOffset.MaxValue;
             foreach (var symbol in members)
             {
@@ -373,11 +379,16 @@ public sealed class ReactionDetector : IDetectionEngine
                 if (decided < through)
                     through = decided;
             }
-            if (_progressSent.TryGetValue(group, out var sent) && sent.Through == through && sent.Latest == newest && sent.Clock == _clock && sent.EventTime == _eventTime)
-                continue;
-            _progressSent[group] = (through, newest, _clock, _eventTime);
-            _progressBuffer.Add(new GroupProgress(group, partition.Index, through, newest, _clock, _eventTime, _replay));
+            Report(partition, group, through, newest);
         }
+    }
+
+    private void Report(DetectorPartition partition, string group, DateTimeOffset through, DateOnly latest)
+    {
+        if (_progressSent.TryGetValue(group, out var sent) && sent.Through == through && sent.Latest == latest && sent.Clock == _clock && sent.EventTime == _eventTime)
+            return;
+        _progressSent[group] = (through, latest, _clock, _eventTime);
+        _progressBuffer.Add(new GroupProgress(group, partition.Index, through, latest, _clock, _eventTime, _replay));
     }
 
     /// <summary>

@@ -23,11 +23,21 @@ public sealed class SectorShockAggregator
     private long _seq;
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
 
-    public SectorShockAggregator(DetectionOptions options, Watchlist watchlist)
+    /// <param name="partitions">
+    /// K, when known: the aggregator then waits from the start for every partition that owns a watched member, so a
+    /// partition whose consumer comes up late holds the others' reports back instead of being judged absent. 0: only
+    /// partitions that have reported are waited for.
+    /// </param>
+    public SectorShockAggregator(DetectionOptions options, Watchlist watchlist, int partitions = 0)
     {
         _options = options;
         _judge = new SectorShockJudge(options, watchlist);
         _settled = Settled;
+        if (partitions > 0)
+        {
+            foreach (var symbol in watchlist.Groups.SelectMany(g => g.Symbols))
+                _partitionTime[Partitioning.PartitionOf(symbol, partitions)] = DateTimeOffset.MinValue;
+        }
     }
 
     /// <summary>Reports held until the other partitions catch up.</summary>

@@ -125,7 +125,7 @@ public sealed class SectorShockConsumer(EngineHost engines, DetectorTopology top
     {
         if (scope.IsForeign(context))
             return;
-        var slot = engines.Slot(topology.AggregatorEngine, () => new AggregatorEngine(new SectorShockAggregator(options.Value, watchlist)));
+        var slot = engines.Slot(topology.AggregatorEngine, () => new AggregatorEngine(new SectorShockAggregator(options.Value, watchlist, topology.Partitions)));
         var result = await slot.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
         await DetectionPublisher.PublishAsync(context, result);
     }

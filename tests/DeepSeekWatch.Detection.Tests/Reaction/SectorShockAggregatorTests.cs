@@ -67,7 +67,7 @@ public sealed class SectorShockAggregatorTests
     {
         var options = new DetectionOptions();
         var partitions = Enumerable.Range(0, K).Select(p => new ReactionDetector(options, Defaults, partition: DetectorPartition.Of(p, K))).ToArray();
-        var aggregator = new SectorShockAggregator(options, Defaults);
+        var aggregator = new SectorShockAggregator(options, Defaults, K);
         var alerts = new List<Alert>();
         void Forward(DetectionResult result)
         {
