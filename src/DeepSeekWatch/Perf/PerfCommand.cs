@@ -5,11 +5,11 @@ using DeepSeekWatch.Hosting;
 namespace DeepSeekWatch.Perf;
 
 /// <summary>
-/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--out perf.json] [--chart perf.svg]</c>:
+/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--out perf.json] [--chart perf.svg]</c>:
 /// measures, in one run on one machine, the broker's own ceiling (plain RabbitMQ.Client, confirms, persistent,
 /// quorum queue), DeepSeekWatch end to end on RabbitMQ + Redis and its ratio to that ceiling, publish-to-stored
 /// latency at a fixed offered load and near saturation, the in-process pipeline, and Redis alert writes against
-/// <c>redis-benchmark</c>. Without <c>--rabbitmq</c>/<c>--redis</c> only the in-process figures are measured.
+/// <c>redis-benchmark</c>, and with <c>--detectors</c> bars/s with N detector processes (docs/performance.md). Without <c>--rabbitmq</c>/<c>--redis</c> only the in-process figures are measured.
 /// </summary>
 internal static class PerfCommand
 {
@@ -23,9 +23,11 @@ internal static class PerfCommand
         var seconds = new Option<int>("--latency-seconds") { Description = "Length of each latency run.", DefaultValueFactory = _ => 10 };
         var output = new Option<string>("--out") { Description = "Where to write the JSON result.", DefaultValueFactory = _ => "perf.json" };
         var chart = new Option<string?>("--chart") { Description = "Where to write the latency chart (SVG); default: beside --out." };
+        var partitions = new Option<int>("--partitions") { Description = "Scale:Partitions (K detector partitions) of the end-to-end and latency runs on RabbitMQ; the in-process run always has one.", DefaultValueFactory = _ => 1 };
+        var detectors = new Option<string?>("--detectors") { Description = "Comma-separated numbers of detector processes (run --role detector) to measure bars/s with, e.g. 1,2,3; needs --rabbitmq and --redis. They share max(2 x largest, --partitions) partitions." };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and an SVG chart.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, partitions, detectors,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -38,6 +40,17 @@ internal static class PerfCommand
                 r.AddError("--latency-seconds must be between 1 and 3600");
             if (r.GetValue(rabbit) is { } hp && !TryHostPort(hp, out _, out _))
                 r.AddError($"--rabbitmq '{hp}' is not host:port");
+            if (r.GetResult(partitions) is not null && r.GetValue(partitions) is < 1 or > 256)
+                r.AddError("--partitions must be between 1 and 256");
+            if (r.GetResult(partitions) is not null && r.GetValue(partitions) > 1 && r.GetValue(rabbit) is null)
+                r.AddError("--partitions above 1 needs --rabbitmq and --redis (the in-process run has one detector)");
+            if (r.GetValue(detectors) is { } list)
+            {
+                if (!TryDetectors(list, out _, out var why))
+                    r.AddError($"--detectors '{list}': {why}");
+                else if (r.GetValue(rabbit) is null)
+                    r.AddError("--detectors needs --rabbitmq and --redis (the detector processes share work through them)");
+            }
             if ((r.GetValue(rabbit) is null) != (r.GetValue(redis) is null))
                 r.AddError("--rabbitmq and --redis go together (the end-to-end run needs both)");
         });
@@ -48,7 +61,10 @@ internal static class PerfCommand
             var port = 0;
             if (parse.GetValue(rabbit) is { } hp)
                 TryHostPort(hp, out host, out port);
-            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)));
+            int[] counts = [];
+            if (parse.GetValue(detectors) is { } list)
+                TryDetectors(list, out counts, out _);
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts);
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
@@ -57,6 +73,30 @@ internal static class PerfCommand
             return CommandLine.ExitOk;
         });
         return cmd;
+    }
+
+    /// <summary>A comma-separated list of distinct detector process counts, each 1 to 16 (e.g. <c>1,2,3</c>).</summary>
+    internal static bool TryDetectors(string value, out int[] counts, out string why)
+    {
+        counts = [];
+        why = "";
+        var list = new List<int>();
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n is < 1 or > 16)
+            {
+                why = $"'{part}' is not a number of processes between 1 and 16 (expected a list such as 1,2,3)";
+                return false;
+            }
+            if (list.Contains(n))
+            {
+                why = $"{n} is given twice";
+                return false;
+            }
+            list.Add(n);
+        }
+        counts = [.. list];
+        return true;
     }
 
     internal static bool TryHostPort(string value, out string host, out int port)
@@ -71,4 +111,7 @@ internal static class PerfCommand
     }
 }
 
-internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun);
+internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null)
+{
+    public int[] Detectors => DetectorCounts ?? [];
+}

@@ -36,7 +36,9 @@ internal sealed record PerfResult(
     Throughput? RedisAlertWrites,
     Throughput? RedisBenchmarkSet,
     double? RedisWritesToBenchmark,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    int Partitions = 1,
+    IReadOnlyList<DetectorRun>? ScaleOut = null);
 
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
@@ -49,10 +51,12 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var started = TimeProvider.System.GetUtcNow();
         var bars = SyntheticBars(options.Bars);
         var barBytes = EnvelopeBytes(bars[0]);
-        output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes");
+        output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes"
+            + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ" : ""));
 
         Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
         LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null;
+        IReadOnlyList<DetectorRun>? scaleOut = null;
         if (options.RabbitHost is not null && options.Redis is not null)
         {
             ceiling = await CeilingAsync(bars.Count, barBytes, ct);
@@ -69,6 +73,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             (_, barSat, alertSat) = await PipelineAsync($"latency at {near}/s (0.9 x end to end)", bars.Take(satCount).ToList(), near, rabbit: true, ct);
             Print(barSat);
             Print(alertSat);
+            if (options.Detectors.Length > 0)
+                scaleOut = await new DetectorScaleOut(options, output, _notes).RunAsync(bars, ct);
             (redisWrites, redisBench) = await RedisAsync(Math.Min(bars.Count, 20_000), ct);
             if (redisWrites is not null)
                 Print(redisWrites);
@@ -86,7 +92,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
-            redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes);
+            redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut);
     }
 
     private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s");
@@ -203,20 +210,12 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     /// </summary>
     private async Task<(Throughput Throughput, LatencySummary? Bars, LatencySummary? Alerts)> PipelineAsync(string name, List<PriceBarObserved> bars, int? rate, bool rabbit, CancellationToken ct)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Bus:Transport"] = rabbit ? "rabbitmq" : "inmemory",
-            ["Store:Kind"] = rabbit ? "redis" : "memory",
-        };
+        var endpointPrefix = $"dsw-perf-{Guid.NewGuid():N}"[..20] + "-";
+        var settings = rabbit
+            ? PerfBroker.RabbitSettings(options, endpointPrefix, $"perf:{Guid.NewGuid():N}:", options.Partitions)
+            : new Dictionary<string, string?> { ["Bus:Transport"] = "inmemory", ["Store:Kind"] = "memory" };
         if (rabbit)
-        {
-            settings["Bus:RabbitMq:Host"] = options.RabbitHost;
-            settings["Bus:RabbitMq:Port"] = options.RabbitPort.ToString(CultureInfo.InvariantCulture);
-            settings["Bus:RabbitMq:VirtualHost"] = options.VirtualHost;
-            settings["Bus:EndpointPrefix"] = $"dsw-perf-{Guid.NewGuid():N}"[..20] + "-";
-            settings["Store:Redis:Configuration"] = options.Redis;
-            settings["Store:Redis:KeyPrefix"] = $"perf:{Guid.NewGuid():N}:";
-        }
+            await PerfBroker.PrepareBarExchangeAsync(options, options.Partitions, _notes, ct);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         var timing = new Timing();
@@ -284,6 +283,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         finally
         {
             await host.StopAsync(CancellationToken.None);
+            if (rabbit)
+                await PerfBroker.DeleteQueuesAsync(options, endpointPrefix, options.Partitions, _notes);
         }
     }
 

@@ -13,11 +13,45 @@ public sealed class PerfCommandTests
     [InlineData("--bars", "5")]
     [InlineData("--rate", "0")]
     [InlineData("--latency-seconds", "0")]
+    [InlineData("--partitions", "0")]
+    [InlineData("--partitions", "2")]
     public async Task Bad_perf_arguments_are_a_usage_error_that_names_the_option(params string[] args)
     {
         var result = await Cli.RunAsync(["perf", .. args]);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(args[0], result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1,x", "'x' is not a number of processes")]
+    [InlineData("0", "'0' is not a number of processes")]
+    [InlineData("1,,2", "'' is not a number of processes")]
+    [InlineData("17", "'17' is not a number of processes")]
+    [InlineData("2,2", "2 is given twice")]
+    public async Task A_bad_detectors_list_is_a_usage_error_that_says_what_is_wrong(string list, string why)
+    {
+        var result = await Cli.RunAsync("perf", "--rabbitmq", "127.0.0.1:5672", "--redis", "127.0.0.1:6379", "--detectors", list);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--detectors '{list}'", result.Error, StringComparison.Ordinal);
+        Assert.Contains(why, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Detectors_without_a_broker_is_a_usage_error()
+    {
+        var result = await Cli.RunAsync("perf", "--detectors", "1,2");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--detectors needs --rabbitmq", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_childs_bar_count_names_the_partitions_it_consumed()
+    {
+        long[] perPartition = [10, 20, 40, 80];
+        Assert.Equal("2 [0 2]", DeepSeekWatch.Perf.DetectorScaleOut.ExplainPartitions(50, perPartition));
+        Assert.Equal("none (standby)", DeepSeekWatch.Perf.DetectorScaleOut.ExplainPartitions(0, perPartition));
+        Assert.StartsWith("?", DeepSeekWatch.Perf.DetectorScaleOut.ExplainPartitions(5, perPartition), StringComparison.Ordinal);
+        Assert.EndsWith("(ambiguous: another set has the same bar count)", DeepSeekWatch.Perf.DetectorScaleOut.ExplainPartitions(30, [10, 20, 30]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -32,6 +66,8 @@ public sealed class PerfCommandTests
         Assert.Equal(300, inProcess.GetProperty("messages").GetInt32());
         Assert.True(inProcess.GetProperty("perSecond").GetDouble() > 0);
         Assert.False(doc.RootElement.TryGetProperty("ceiling", out _));
+        Assert.False(doc.RootElement.TryGetProperty("scaleOut", out _));
+        Assert.Equal(1, doc.RootElement.GetProperty("partitions").GetInt32());
         Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
     }
 }

@@ -2,6 +2,8 @@
 # Starts a private redis-server and rabbitmq-server on free loopback ports (data in a temp folder), runs
 # `deepseekwatch perf` against them with the arguments given, then stops both. Run from the repository root:
 #   tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh --out docs/perf/perf.json
+#   tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh --bars 20000 --detectors 1,2,3 --partitions 6 --out /tmp/perf.json
+# (--detectors starts `run --role detector` child processes from the same dll; perf kills them at the end)
 # Needs redis-server, rabbitmq-server and a built src/DeepSeekWatch (dotnet build src/DeepSeekWatch -c Release).
 set -eu
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
