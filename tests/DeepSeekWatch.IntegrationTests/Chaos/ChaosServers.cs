@@ -118,6 +118,19 @@ public sealed class ChaosServers : IDisposable
     }
 
     /// <summary>Messages ready plus unacknowledged in every queue of <paramref name="vhost"/>, by queue name.</summary>
+    /// <summary>rabbitmqctl's own table of the vhost's queues (messages, unacknowledged, consumers), for a failing test's output.</summary>
+    public string QueueReport(string vhost)
+    {
+        var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-n", RabbitNode, "-q", "list_queues", "-p", vhost, "name", "type", "messages", "messages_unacknowledged", "consumers", "leader", "online" })
+            info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return stdout + stderr.Result;
+    }
+
     public Dictionary<string, long> QueueDepths(string vhost)
     {
         var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -134,7 +134,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Assert.NotNull(restart);
             await restart.WaitAsync(Bound);
             // What the broker confirmed before it died is in its quorum queues: this process, reconnected, finishes it.
-            await DrainedAsync(servers, vhost);
+            try
+            {
+                await DrainedAsync(servers, vhost);
+            }
+            catch (TimeoutException)
+            {
+                output.WriteLine("queues not drained:\n" + servers.QueueReport(vhost));
+                throw;
+            }
             await host.StopAsync();
             output.WriteLine(first is null ? "first replay: failed" : $"first replay: completed, {first.Alerts.Count} alerts, {first.Faulted} faulted");
         }
