@@ -152,10 +152,10 @@ public class ReplayPublishSafetyTests
         var ledger = new ReplayLedger(activity);
         const string a = "loopback://localhost/endpoint-a", b = "loopback://localhost/endpoint-b";
 
-        var first = ledger.Begin(typeof(PriceBarObserved));
+        var first = ledger.Begin(Bar("NVDA", 1).Value);
         Assert.Equal(2, ledger.Outstanding);
         ledger.Abandoned(first); // timed out: the broker may or may not have it
-        var retry = ledger.Begin(typeof(PriceBarObserved));
+        var retry = ledger.Begin(Bar("NVDA", 1).Value);
         var idle = ledger.WhenIdleAsync(CancellationToken.None);
         Assert.Equal(2, ledger.Outstanding);
 
@@ -176,7 +176,7 @@ public class ReplayPublishSafetyTests
         await idle.WaitAsync(Bound);
 
         // Nothing drifted below zero: the next event re-arms the wait (PipelineActivity's count, at -2 here, would not).
-        ledger.Begin(typeof(PriceBarObserved));
+        ledger.Begin(Bar("NVDA", 1).Value);
         Assert.Equal(2, ledger.Outstanding);
         Assert.False(ledger.WhenIdleAsync(CancellationToken.None).IsCompleted);
     }
@@ -189,7 +189,7 @@ public class ReplayPublishSafetyTests
         activity.Subscribe(typeof(AlertRaised));
         var ledger = new ReplayLedger(activity);
 
-        var bar = ledger.Begin(typeof(PriceBarObserved));
+        var bar = ledger.Begin(Bar("NVDA", 1).Value);
         // The detector, handling the bar, publishes an alert (MassTransit copies the bar's headers onto it, not its MessageId).
         var alert = Guid.NewGuid();
         await ledger.PrePublish(FakePublish<AlertRaised>.Create(alert));
@@ -202,7 +202,7 @@ public class ReplayPublishSafetyTests
         await ledger.WhenIdleAsync(CancellationToken.None).WaitAsync(Bound);
     }
 
-    /// <summary>A <see cref="PublishContext{T}"/> with a MessageId; nothing else.</summary>
+    /// <summary>A <see cref="PublishContext{T}"/> with a MessageId and a message (a stand-in, never read but for its type); nothing else.</summary>
     public class FakePublish<T> : DispatchProxy
         where T : class
     {
@@ -218,6 +218,7 @@ public class ReplayPublishSafetyTests
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
         {
             "get_MessageId" => (Guid?)_id,
+            "get_Message" => System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(T)),
             _ => throw new NotSupportedException(targetMethod?.Name),
         };
     }
