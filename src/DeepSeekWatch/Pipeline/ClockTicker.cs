@@ -14,9 +14,19 @@ public sealed partial class ClockTicker(IBus bus, TimeProvider time, ILogger<Clo
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
+    // Made with the service, not in ExecuteAsync (which .NET runs later, on the thread pool): the first tick is due one
+    // interval after start-up, whenever the loop gets to wait for it.
+    private readonly PeriodicTimer _timer = new(Interval, time);
+
+    public override void Dispose()
+    {
+        _timer.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
+        var timer = _timer;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -19,14 +19,14 @@ public sealed class ServiceUnderTest : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<ServiceUnderTest> StartAsync(IReadOnlyDictionary<string, string> settings)
+    public static async Task<ServiceUnderTest> StartAsync(IReadOnlyDictionary<string, string> settings, string role = "all")
     {
         var port = Servers.FreePort();
         // No pollers: tests never reach past loopback.
         string[] args = ["run", "--set", "Sources:Enabled=false", .. settings.SelectMany(kv => new[] { "--set", $"{kv.Key}={kv.Value}" })];
         var parse = CommandLine.Build().Parse(args);
         Assert.Empty(parse.Errors);
-        var app = RunCommand.Build(parse, $"http://127.0.0.1:{port}");
+        var app = RunCommand.Build(parse, $"http://127.0.0.1:{port}", role);
         await app.StartAsync();
         return new ServiceUnderTest(app, new Uri($"http://127.0.0.1:{port}/"));
     }
