@@ -79,6 +79,7 @@ public static class PipelineComposition
         else
             services.TryAddSingleton<IEngineLog>(NoEngineLog.Instance);
         services.AddSingleton<EngineHost>();
+        services.AddSingleton<DetectorSlots>();
         services.TryAddSingleton<IHeadlineClassifier>(sp => new LexiconHeadlineClassifier(sp.GetRequiredService<IOptions<ClassifierOptions>>().Value));
         services.AddSingleton<IHeadlineClassification, LexiconHeadlineClassification>();
         services.AddSingleton<PipelineMetrics>();
@@ -207,7 +208,7 @@ public static class PipelineComposition
                 });
                 e.Bind<AiHeadlineDetected>();
                 e.Bind<ClockAdvanced>();
-                e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+                EngineRetry.Apply(e);
                 e.UseInMemoryOutbox(context);
                 e.ConfigureConsumer<ReactionDetectorConsumer>(context);
             });
@@ -217,7 +218,7 @@ public static class PipelineComposition
             ConfigureEngineEndpoint(e, o);
             e.Bind<GroupMemberChanged>();
             e.Bind<GroupProgress>();
-            e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+            EngineRetry.Apply(e);
             e.UseInMemoryOutbox(context);
             e.ConfigureConsumer<SectorShockConsumer>(context);
         });

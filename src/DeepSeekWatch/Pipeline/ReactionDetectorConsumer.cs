@@ -70,7 +70,7 @@ public sealed class RunScope(PipelineActivity activity, bool replay)
 /// Publishing goes through the in-memory outbox, so a consumer that fails publishes nothing; the retry (or a
 /// redelivery) gets the same outputs again from the engine slot, which remembers what each message caused.
 /// </summary>
-public sealed class ReactionDetectorConsumer(EngineHost engines, DetectorTopology topology, DetectionEngineFactory factory, RunScope scope, MarketState market, PipelineMetrics metrics)
+public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope, MarketState market, PipelineMetrics metrics)
     : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>, IConsumer<ClockAdvanced>
 {
     public Task Consume(ConsumeContext<PriceBarObserved> context)
@@ -88,11 +88,35 @@ public sealed class ReactionDetectorConsumer(EngineHost engines, DetectorTopolog
 
     private async Task HandleAsync(ConsumeContext context, object message)
     {
-        var partition = topology.PartitionOf(context.ReceiveContext.InputAddress);
-        var slot = engines.Slot(topology.DetectorEngine(partition), () => new DetectorEngine(factory(topology.Partitioned ? DetectorPartition.Of(partition, topology.Partitions) : null)));
-        var result = await slot.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+        var result = await slots.Detector(context.ReceiveContext.InputAddress).HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
         await DetectionPublisher.PublishAsync(context, result);
     }
+}
+
+/// <summary>
+/// The engine slots of this process's detector endpoints, found once per endpoint (not per message: the consumers are
+/// on the hot path) — one per partition, and the aggregator's.
+/// </summary>
+public sealed class DetectorSlots(EngineHost engines, DetectorTopology topology, DetectionEngineFactory factory, IOptions<DetectionOptions> options, Watchlist watchlist)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Uri, EngineSlot> _byEndpoint = new();
+    private EngineSlot? _aggregator;
+
+    /// <summary>The slot of the partition whose endpoint received the message.</summary>
+    public EngineSlot Detector(Uri inputAddress) => _byEndpoint.GetOrAdd(inputAddress, address =>
+    {
+        var partition = topology.PartitionOf(address);
+        return engines.Slot(topology.DetectorEngine(partition), () => new DetectorEngine(factory(topology.Partitioned ? DetectorPartition.Of(partition, topology.Partitions) : null)));
+    });
+
+    public EngineSlot Aggregator => _aggregator ??= engines.Slot(topology.AggregatorEngine, () => new AggregatorEngine(new SectorShockAggregator(options.Value, watchlist, topology.Partitions)));
+}
+
+/// <summary>The retry of every stateful engine's endpoint: rides out a store outage of about a minute.</summary>
+internal static class EngineRetry
+{
+    public static void Apply(IConsumePipeConfigurator endpoint) =>
+        endpoint.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
 }
 
 /// <summary>Publishes what an engine decided: drops, then members and progress (partitioned), then alerts.</summary>
@@ -114,7 +138,7 @@ internal static class DetectionPublisher
 }
 
 /// <summary>The sector-shock aggregator of a partitioned detector (one endpoint, single active consumer).</summary>
-public sealed class SectorShockConsumer(EngineHost engines, DetectorTopology topology, IOptions<DetectionOptions> options, Watchlist watchlist, RunScope scope)
+public sealed class SectorShockConsumer(DetectorSlots slots, RunScope scope)
     : IConsumer<GroupMemberChanged>, IConsumer<GroupProgress>
 {
     public Task Consume(ConsumeContext<GroupMemberChanged> context) => HandleAsync(context, context.Message);
@@ -125,8 +149,7 @@ public sealed class SectorShockConsumer(EngineHost engines, DetectorTopology top
     {
         if (scope.IsForeign(context))
             return;
-        var slot = engines.Slot(topology.AggregatorEngine, () => new AggregatorEngine(new SectorShockAggregator(options.Value, watchlist, topology.Partitions)));
-        var result = await slot.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+        var result = await slots.Aggregator.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
         await DetectionPublisher.PublishAsync(context, result);
     }
 }
@@ -141,7 +164,7 @@ public sealed class ReactionDetectorConsumerDefinition : ConsumerDefinition<Reac
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReactionDetectorConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+        EngineRetry.Apply(endpointConfigurator);
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }
