@@ -63,7 +63,9 @@ internal static class CommandLine
         Microsoft.Extensions.Options.OptionsValidationException o => "configuration: " + string.Join("; ", o.Failures),
         ConfigurationException c => "configuration: " + c.Message,
         InvalidOperationException i when i.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => "configuration: " + i.Message,
-        AggregateException { InnerExceptions.Count: 1 } a => StartupProblem(a.InnerExceptions[0]),
+        // Several sections wrong at once (ValidateOnStart throws one exception per options type): name every key.
+        AggregateException a when a.InnerExceptions.Count > 0 && a.InnerExceptions.All(e => StartupProblem(e) is not null) =>
+            "configuration: " + string.Join("; ", a.InnerExceptions.Select(e => StartupProblem(e)!["configuration: ".Length..])),
         _ => null,
     };
 

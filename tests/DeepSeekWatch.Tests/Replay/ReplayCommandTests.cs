@@ -106,22 +106,6 @@ public class ReplayCommandTests
     }
 
     [Fact]
-    public async Task Configuration_from_the_environment_is_read_with_the_DSW_prefix()
-    {
-        Environment.SetEnvironmentVariable("DSW_Store__Kind", "cassandra");
-        try
-        {
-            var result = await Cli.RunAsync("replay", Repo.SampleTape, "--max");
-            Assert.Equal(2, result.ExitCode);
-            Assert.Contains("Store:Kind", result.Error, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("DSW_Store__Kind", null);
-        }
-    }
-
-    [Fact]
     public async Task A_paced_replay_gives_the_same_alerts_as_an_unpaced_one()
     {
         var window = new[] { "--from", "2025-01-24", "--to", "2025-01-28" };
@@ -148,5 +132,35 @@ public class ReplayCommandTests
         var result = await Cli.RunAsync("replay", tape, "--max");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("replay: 6,000/6,000 events (100%)", result.Error, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The environment test of <see cref="ReplayCommandTests"/>, alone (see <see cref="EnvironmentCollection"/>).</summary>
+[Collection(nameof(EnvironmentCollection))]
+public sealed class ReplayEnvironmentTests
+{
+    [Fact]
+    public async Task Configuration_from_the_environment_is_read_with_the_DSW_prefix()
+    {
+        Environment.SetEnvironmentVariable("DSW_Store__Kind", "cassandra");
+        try
+        {
+            var result = await Cli.RunAsync("replay", Repo.SampleTape, "--max");
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("Store:Kind", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DSW_Store__Kind", null);
+        }
+    }
+
+    [Fact]
+    public async Task Two_bad_sections_at_once_exit_2_naming_both_keys()
+    {
+        var result = await Cli.RunAsync("replay", Repo.SampleTape, "--max", "--set", "Store:Kind=cassandra", "--set", "Scale:Partitions=0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Store:Kind", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Scale:Partitions", result.Error, StringComparison.Ordinal);
     }
 }
