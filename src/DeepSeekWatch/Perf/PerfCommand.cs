@@ -5,7 +5,7 @@ using DeepSeekWatch.Hosting;
 namespace DeepSeekWatch.Perf;
 
 /// <summary>
-/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--out perf.json] [--chart perf.svg]</c>:
+/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
 /// measures, in one run on one machine, the broker's own ceiling (plain RabbitMQ.Client, confirms, persistent,
 /// quorum queue), DeepSeekWatch end to end on RabbitMQ + Redis and its ratio to that ceiling, publish-to-stored
 /// latency at a fixed offered load and near saturation, the in-process pipeline, and Redis alert writes against
@@ -23,11 +23,12 @@ internal static class PerfCommand
         var seconds = new Option<int>("--latency-seconds") { Description = "Length of each latency run.", DefaultValueFactory = _ => 10 };
         var output = new Option<string>("--out") { Description = "Where to write the JSON result.", DefaultValueFactory = _ => "perf.json" };
         var chart = new Option<string?>("--chart") { Description = "Where to write the latency chart (SVG); default: beside --out." };
+        var png = new Option<string?>("--png") { Description = "Where to write the latency chart as PNG; default: beside --out." };
         var partitions = new Option<int>("--partitions") { Description = "Scale:Partitions (K detector partitions) of the end-to-end and latency runs on RabbitMQ; the in-process run always has one.", DefaultValueFactory = _ => 1 };
         var detectors = new Option<string?>("--detectors") { Description = "Comma-separated numbers of detector processes (run --role detector) to measure bars/s with, e.g. 1,2,3; needs --rabbitmq and --redis. They share max(2 x largest, --partitions) partitions." };
-        var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and an SVG chart.")
+        var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart, partitions, detectors,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -68,8 +69,11 @@ internal static class PerfCommand
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
-            PerfReport.Write(result, outPath, chartPath);
-            stdout.WriteLine($"perf: wrote {outPath} and {chartPath}");
+            var pngPath = parse.GetValue(png) ?? Path.ChangeExtension(outPath, ".png");
+            if (PerfReport.Write(result, outPath, chartPath, pngPath) is { } note)
+                stdout.WriteLine($"perf: wrote {outPath} and {chartPath}; {note}");
+            else
+                stdout.WriteLine($"perf: wrote {outPath}, {chartPath} and {pngPath}");
             return CommandLine.ExitOk;
         });
         return cmd;

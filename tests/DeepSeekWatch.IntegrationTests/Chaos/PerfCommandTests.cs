@@ -55,7 +55,7 @@ public sealed class PerfCommandTests
     }
 
     [Fact]
-    public async Task Perf_without_a_broker_measures_the_in_process_pipeline_and_writes_json_and_a_chart()
+    public async Task Perf_without_a_broker_measures_the_in_process_pipeline_and_writes_json_and_svg_and_png_charts()
     {
         var json = Repo.TempFile("perf.json");
         var svg = Path.ChangeExtension(json, ".svg");
@@ -69,5 +69,7 @@ public sealed class PerfCommandTests
         Assert.False(doc.RootElement.TryGetProperty("scaleOut", out _));
         Assert.Equal(1, doc.RootElement.GetProperty("partitions").GetInt32());
         Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
+        var png = File.ReadAllBytes(Path.ChangeExtension(json, ".png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
     }
 }
