@@ -25,16 +25,18 @@ internal static class PerfReport
             AlertLatencyFixed = Slim(result.AlertLatencyFixed),
             BarLatencySaturated = Slim(result.BarLatencySaturated),
             AlertLatencySaturated = Slim(result.AlertLatencySaturated),
+            AlertFromBenchmarkFixed = Slim(result.AlertFromBenchmarkFixed),
+            AlertFromBenchmarkSaturated = Slim(result.AlertFromBenchmarkSaturated),
         };
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(slim, Json));
-        File.WriteAllText(chartPath, Svg([result.BarLatencyFixed, result.AlertLatencyFixed, result.BarLatencySaturated, result.AlertLatencySaturated]));
+        File.WriteAllText(chartPath, Svg([result.BarLatencyFixed, result.AlertLatencyFixed, result.BarLatencySaturated, result.AlertLatencySaturated, result.AlertFromBenchmarkFixed]));
     }
 
     /// <summary>Latency distributions as cumulative curves: x = latency (ms, log scale), y = share of samples at or under it.</summary>
     internal static string Svg(IEnumerable<LatencySummary?> series)
     {
         const int W = 900, H = 500, L = 70, R = 20, T = 40, B = 60;
-        string[] colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
+        string[] colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"];
         var list = series.Where(s => s is { Sorted.Length: > 0 }).Cast<LatencySummary>().ToList();
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;

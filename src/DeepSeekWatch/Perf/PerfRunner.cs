@@ -19,7 +19,11 @@ namespace DeepSeekWatch.Perf;
 /// <summary>Latency figures in milliseconds.</summary>
 internal sealed record LatencySummary(string Name, double OfferedPerSecond, double AchievedPerSecond, int Samples, double P50, double P90, double P99, double Max, double[] Sorted);
 
-internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond);
+/// <param name="CpuMsPerMessage">CPU time of this (the perf) process per message during the run — publisher and, for the
+/// pipeline runs, every consumer — in milliseconds; with two shared cores it says more than the rate does.</param>
+/// <param name="JitMs">Time the JIT spent compiling in this process during the run (<see cref="System.Runtime.JitInfo"/>): tier-up
+/// of a cold process shows here.</param>
+internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond, double? CpuMsPerMessage = null, double? JitMs = null);
 
 internal sealed record PerfResult(
     string Machine,
@@ -38,7 +42,10 @@ internal sealed record PerfResult(
     double? RedisWritesToBenchmark,
     IReadOnlyList<string> Notes,
     int Partitions = 1,
-    IReadOnlyList<DetectorRun>? ScaleOut = null);
+    IReadOnlyList<DetectorRun>? ScaleOut = null,
+    int WarmupBars = 0,
+    LatencySummary? AlertFromBenchmarkFixed = null,
+    LatencySummary? AlertFromBenchmarkSaturated = null);
 
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
@@ -55,24 +62,27 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ" : ""));
 
         Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
-        LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null;
+        LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null, decidedFixed = null, decidedSat = null;
         IReadOnlyList<DetectorRun>? scaleOut = null;
         if (options.RabbitHost is not null && options.Redis is not null)
         {
             ceiling = await CeilingAsync(bars.Count, barBytes, ct);
             Print(ceiling);
+            await WarmUpAsync(bars, rabbit: true, ct);
             e2e = (await PipelineAsync("end-to-end (RabbitMQ + Redis)", bars, rate: null, rabbit: true, ct)).Throughput;
             Print(e2e);
             output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling.PerSecond:F2}");
             var fixedCount = Math.Min(bars.Count, (int)(options.Rate * options.LatencyRun.TotalSeconds));
-            (_, barFixed, alertFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
+            (_, barFixed, alertFixed, decidedFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
             Print(barFixed);
             Print(alertFixed);
+            Print(decidedFixed);
             var near = Math.Max(1, (int)(e2e.PerSecond * 0.9));
             var satCount = Math.Min(bars.Count, (int)(near * options.LatencyRun.TotalSeconds));
-            (_, barSat, alertSat) = await PipelineAsync($"latency at {near}/s (0.9 x end to end)", bars.Take(satCount).ToList(), near, rabbit: true, ct);
+            (_, barSat, alertSat, decidedSat) = await PipelineAsync($"latency at {near}/s (0.9 x end to end)", bars.Take(satCount).ToList(), near, rabbit: true, ct);
             Print(barSat);
             Print(alertSat);
+            Print(decidedSat);
             if (options.Detectors.Length > 0)
                 scaleOut = await new DetectorScaleOut(options, output, _notes).RunAsync(bars, ct);
             (redisWrites, redisBench) = await RedisAsync(Math.Min(bars.Count, 20_000), ct);
@@ -85,6 +95,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         {
             _notes.Add("no --rabbitmq/--redis: broker ceiling, end to end, latency and Redis figures not measured");
         }
+        if (options.RabbitHost is null)
+            await WarmUpAsync(bars, rabbit: false, ct);
         var inProcess = (await PipelineAsync("in-process (in-memory bus + memory store)", bars, rate: null, rabbit: false, ct)).Throughput;
         Print(inProcess);
 
@@ -93,10 +105,44 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut);
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, Math.Min(options.Warmup, bars.Count), decidedFixed, decidedSat);
     }
 
-    private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s");
+    /// <summary>
+    /// An unmeasured run of the first <c>--warmup</c> bars through a pipeline like the measured ones (its own queues),
+    /// so that the measured runs do not pay for the JIT compiling and tiering up the hot path (and MassTransit building
+    /// its pipes and serializers) in the middle of the run.
+    /// </summary>
+    private async Task WarmUpAsync(List<PriceBarObserved> bars, bool rabbit, CancellationToken ct)
+    {
+        const int MaxRounds = 5;
+        const double QuietJitMs = 100;
+        var count = Math.Min(options.Warmup, bars.Count);
+        if (count == 0)
+            return;
+        var rounds = new List<string>();
+        for (var round = 1; round <= MaxRounds; round++)
+        {
+            var warm = (await PipelineAsync($"warm-up round {round} (not measured)", bars.Take(count).ToList(), rate: null, rabbit, ct)).Throughput;
+            Print(warm);
+            rounds.Add($"{warm.Seconds:F1} s, JIT {warm.JitMs:F0} ms");
+            // Tiered compilation moves hot methods up (tier 0, instrumented, tier 1) only while they are called: stop
+            // once a whole round hardly needed the JIT.
+            if (warm.JitMs < QuietJitMs)
+                break;
+        }
+        _notes.Add($"warm-up: {count:N0} bars through the pipeline ({(rabbit ? "RabbitMQ + Redis" : "in-process")}), fresh queues each round, until a round spent under {QuietJitMs} ms in the JIT (at most {MaxRounds} rounds): {string.Join("; ", rounds)}; not measured");
+    }
+
+    private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s"
+        + (t.CpuMsPerMessage is { } cpu ? $", perf process CPU {cpu * 1000:F0} µs per message" : "")
+        + (t.JitMs is { } jit ? $", JIT {jit:F0} ms" : ""));
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
 
     private void Print(LatencySummary? l)
     {
@@ -173,6 +219,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         };
         await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
 
+        var cpu = ProcessCpu();
+        var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
         using (var window = new SemaphoreSlim(PublishWindow))
         {
@@ -199,8 +247,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         }
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
         await pub.QueueDeleteAsync(queue, cancellationToken: ct);
-        return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds);
+        return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
     }
 
     /// <summary>
@@ -208,7 +257,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     /// paced at <paramref name="rate"/>/s), waits until it is idle, and times bar publish → bar consumed by the detector
     /// and bar publish → alert stored.
     /// </summary>
-    private async Task<(Throughput Throughput, LatencySummary? Bars, LatencySummary? Alerts)> PipelineAsync(string name, List<PriceBarObserved> bars, int? rate, bool rabbit, CancellationToken ct)
+    private async Task<(Throughput Throughput, LatencySummary? Bars, LatencySummary? Alerts, LatencySummary? FromBenchmark)> PipelineAsync(string name, List<PriceBarObserved> bars, int? rate, bool rabbit, CancellationToken ct)
     {
         var endpointPrefix = $"dsw-perf-{Guid.NewGuid():N}"[..20] + "-";
         var settings = rabbit
@@ -231,6 +280,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var activity = host.Services.GetRequiredService<PipelineActivity>();
             var published = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             var bySymbolDay = new ConcurrentDictionary<(string, DateOnly), long>();
+            var cpu = ProcessCpu();
+            var jit = System.Runtime.JitInfo.GetCompilationTime();
             var total = Stopwatch.StartNew();
             using (var window = new SemaphoreSlim(PublishWindow))
             {
@@ -271,14 +322,21 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             idle.CancelAfter(TimeSpan.FromMinutes(5));
             await activity.WhenIdleAsync(idle.Token);
             var seconds = total.Elapsed.TotalSeconds;
-            var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds);
+            var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds, (ProcessCpu() - cpu).TotalMilliseconds / bars.Count, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
             if (rate is null)
-                return (throughput, null, null);
+                return (throughput, null, null, null);
             var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value).TotalMilliseconds).ToArray();
             var alertLatency = timing.StoredAlerts.Where(s => s.Symbol is not null && bySymbolDay.ContainsKey((s.Symbol, s.Session))).Select(s => Stopwatch.GetElapsedTime(bySymbolDay[(s.Symbol!, s.Session)], s.At).TotalMilliseconds).Where(ms => ms >= 0).ToArray();
             if (alertLatency.Length == 0)
                 _notes.Add($"{name}: no alert could be matched to its bar");
-            return (throughput, Summary($"{name}: bar published -> consumed by the detector", rate.Value, bars.Count / publishedIn, barLatency), Summary($"{name}: bar published -> alert stored", rate.Value, bars.Count / publishedIn, alertLatency));
+            // The detector decides a stock's bar only once its benchmark's bar of the same session is in (or the
+            // benchmark wait passed): from the later of the two publishes is what the pipeline itself adds.
+            var fromBenchmark = timing.StoredAlerts
+                .Where(s => s.Symbol is not null && bySymbolDay.ContainsKey((s.Symbol, s.Session)))
+                .Select(s => (s.At, From: s.Benchmark is { } b && bySymbolDay.TryGetValue((b, s.Session), out var bt) ? Math.Max(bt, bySymbolDay[(s.Symbol!, s.Session)]) : bySymbolDay[(s.Symbol!, s.Session)]))
+                .Select(x => Stopwatch.GetElapsedTime(x.From, x.At).TotalMilliseconds).Where(ms => ms >= 0).ToArray();
+            return (throughput, Summary($"{name}: bar published -> consumed by the detector", rate.Value, bars.Count / publishedIn, barLatency), Summary($"{name}: bar published -> alert stored", rate.Value, bars.Count / publishedIn, alertLatency),
+                Summary($"{name}: later of bar and its benchmark's bar published -> alert stored", rate.Value, bars.Count / publishedIn, fromBenchmark));
         }
         finally
         {
@@ -392,9 +450,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     {
         public ConcurrentDictionary<string, long> Consumed { get; } = new(StringComparer.Ordinal);
 
-        public ConcurrentBag<(string? Symbol, DateOnly Session, long At)> StoredAlerts { get; } = [];
+        public ConcurrentBag<(string? Symbol, string? Benchmark, DateOnly Session, long At)> StoredAlerts { get; } = [];
 
-        public void Stored(Alert alert, AlertWriteOutcome outcome) => StoredAlerts.Add((alert.Symbol, alert.Session, Stopwatch.GetTimestamp()));
+        public void Stored(Alert alert, AlertWriteOutcome outcome) => StoredAlerts.Add((alert.Symbol, alert.Benchmark, alert.Session, Stopwatch.GetTimestamp()));
 
         public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
 
