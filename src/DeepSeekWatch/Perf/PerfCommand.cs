@@ -25,7 +25,7 @@ internal static class PerfCommand
         var chart = new Option<string?>("--chart") { Description = "Where to write the latency chart (SVG); default: beside --out." };
         var partitions = new Option<int>("--partitions") { Description = "Scale:Partitions (K detector partitions) of the end-to-end and latency runs on RabbitMQ; the in-process run always has one.", DefaultValueFactory = _ => 1 };
         var detectors = new Option<string?>("--detectors") { Description = "Comma-separated numbers of detector processes (run --role detector) to measure bars/s with, e.g. 1,2,3; needs --rabbitmq and --redis. They share max(2 x largest, --partitions) partitions." };
-        var warmup = new Option<int>("--warmup") { Description = "Bars run through the pipeline, unmeasured, before the measured runs (JIT tier-up, MassTransit pipes); 0 for none.", DefaultValueFactory = _ => 5_000 };
+        var warmup = new Option<int>("--warmup") { Description = "Earlier-dated bars run through each pipeline run (same process and bus) before its clock starts, and messages through the ceiling once, unmeasured (JIT tier-up, what the bus builds on first use); 0 for none.", DefaultValueFactory = _ => 5_000 };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and an SVG chart.")
         {
             rabbit, redis, vhost, bars, rate, seconds, output, chart, partitions, detectors, warmup,

@@ -23,7 +23,9 @@ internal sealed record LatencySummary(string Name, double OfferedPerSecond, doub
 /// pipeline runs, every consumer — in milliseconds; with two shared cores it says more than the rate does.</param>
 /// <param name="JitMs">Time the JIT spent compiling in this process during the run (<see cref="System.Runtime.JitInfo"/>): tier-up
 /// of a cold process shows here.</param>
-internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond, double? CpuMsPerMessage = null, double? JitMs = null);
+/// <param name="PublishSeconds">For the pipeline runs: when the last publish was confirmed; close to <paramref name="Seconds"/> when the
+/// publisher, not the consumers, sets the pace.</param>
+internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond, double? CpuMsPerMessage = null, double? JitMs = null, double? PublishSeconds = null);
 
 internal sealed record PerfResult(
     string Machine,
@@ -52,11 +54,15 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 {
     private const int PublishWindow = 256;
     private readonly List<string> _notes = [];
+    private List<PriceBarObserved> _warmup = [];
 
     public async Task<PerfResult> RunAsync(CancellationToken ct)
     {
         var started = TimeProvider.System.GetUtcNow();
         var bars = SyntheticBars(options.Bars);
+        _warmup = WarmupBars(options.Warmup, bars);
+        if (_warmup.Count > 0)
+            _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed; the ceiling is run once unmeasured with {Math.Min(options.Warmup, bars.Count):N0} messages first");
         var barBytes = EnvelopeBytes(bars[0]);
         output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes"
             + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ" : ""));
@@ -66,9 +72,14 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         IReadOnlyList<DetectorRun>? scaleOut = null;
         if (options.RabbitHost is not null && options.Redis is not null)
         {
+            if (Math.Min(options.Warmup, bars.Count) is > 0 and var warmCeiling)
+            {
+                // The ceiling's own client code is cold too: warm it alike, so the ratio compares warm with warm.
+                var warm = await CeilingAsync(warmCeiling, barBytes, ct);
+                Print(warm with { Name = "warm-up of the ceiling (not measured)" });
+            }
             ceiling = await CeilingAsync(bars.Count, barBytes, ct);
             Print(ceiling);
-            await WarmUpAsync(bars, rabbit: true, ct);
             e2e = (await PipelineAsync("end-to-end (RabbitMQ + Redis)", bars, rate: null, rabbit: true, ct)).Throughput;
             Print(e2e);
             output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling.PerSecond:F2}");
@@ -95,8 +106,6 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         {
             _notes.Add("no --rabbitmq/--redis: broker ceiling, end to end, latency and Redis figures not measured");
         }
-        if (options.RabbitHost is null)
-            await WarmUpAsync(bars, rabbit: false, ct);
         var inProcess = (await PipelineAsync("in-process (in-memory bus + memory store)", bars, rate: null, rabbit: false, ct)).Throughput;
         Print(inProcess);
 
@@ -105,38 +114,13 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, Math.Min(options.Warmup, bars.Count), decidedFixed, decidedSat);
-    }
-
-    /// <summary>
-    /// An unmeasured run of the first <c>--warmup</c> bars through a pipeline like the measured ones (its own queues),
-    /// so that the measured runs do not pay for the JIT compiling and tiering up the hot path (and MassTransit building
-    /// its pipes and serializers) in the middle of the run.
-    /// </summary>
-    private async Task WarmUpAsync(List<PriceBarObserved> bars, bool rabbit, CancellationToken ct)
-    {
-        const int MaxRounds = 5;
-        const double QuietJitMs = 100;
-        var count = Math.Min(options.Warmup, bars.Count);
-        if (count == 0)
-            return;
-        var rounds = new List<string>();
-        for (var round = 1; round <= MaxRounds; round++)
-        {
-            var warm = (await PipelineAsync($"warm-up round {round} (not measured)", bars.Take(count).ToList(), rate: null, rabbit, ct)).Throughput;
-            Print(warm);
-            rounds.Add($"{warm.Seconds:F1} s, JIT {warm.JitMs:F0} ms");
-            // Tiered compilation moves hot methods up (tier 0, instrumented, tier 1) only while they are called: stop
-            // once a whole round hardly needed the JIT.
-            if (warm.JitMs < QuietJitMs)
-                break;
-        }
-        _notes.Add($"warm-up: {count:N0} bars through the pipeline ({(rabbit ? "RabbitMQ + Redis" : "in-process")}), fresh queues each round, until a round spent under {QuietJitMs} ms in the JIT (at most {MaxRounds} rounds): {string.Join("; ", rounds)}; not measured");
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat);
     }
 
     private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s"
         + (t.CpuMsPerMessage is { } cpu ? $", perf process CPU {cpu * 1000:F0} µs per message" : "")
-        + (t.JitMs is { } jit ? $", JIT {jit:F0} ms" : ""));
+        + (t.JitMs is { } jit ? $", JIT {jit:F0} ms" : "")
+        + (t.PublishSeconds is { } published ? $", all published in {published:F2} s" : ""));
 
     private static TimeSpan ProcessCpu()
     {
@@ -278,6 +262,15 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var bus = host.Services.GetRequiredService<IBus>();
             var clock = host.Services.GetRequiredService<VirtualClock>();
             var activity = host.Services.GetRequiredService<PipelineActivity>();
+            if (_warmup.Count > 0)
+            {
+                // Unmeasured: JIT tier-up of the hot path and what MassTransit, System.Text.Json and the store build
+                // per bus on first use happen here, not in the middle of the measured run.
+                await PublishAllAsync(bus, clock, _warmup, ct);
+                using var warm = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                warm.CancelAfter(TimeSpan.FromMinutes(5));
+                await activity.WhenIdleAsync(warm.Token);
+            }
             var published = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             var bySymbolDay = new ConcurrentDictionary<(string, DateOnly), long>();
             var cpu = ProcessCpu();
@@ -322,7 +315,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             idle.CancelAfter(TimeSpan.FromMinutes(5));
             await activity.WhenIdleAsync(idle.Token);
             var seconds = total.Elapsed.TotalSeconds;
-            var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds, (ProcessCpu() - cpu).TotalMilliseconds / bars.Count, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
+            var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds, (ProcessCpu() - cpu).TotalMilliseconds / bars.Count, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds, publishedIn);
             if (rate is null)
                 return (throughput, null, null, null);
             var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value).TotalMilliseconds).ToArray();
@@ -344,6 +337,74 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             if (rabbit)
                 await PerfBroker.DeleteQueuesAsync(options, endpointPrefix, options.Partitions, _notes);
         }
+    }
+
+    private static async Task PublishAllAsync(IBus bus, VirtualClock clock, List<PriceBarObserved> bars, CancellationToken ct)
+    {
+        using var window = new SemaphoreSlim(PublishWindow);
+        var tasks = new List<Task>(bars.Count);
+        foreach (var bar in bars)
+        {
+            await window.WaitAsync(ct);
+            clock.Set(bar.End);
+            tasks.Add(Publish(bar));
+        }
+        await Task.WhenAll(tasks);
+
+        async Task Publish(PriceBarObserved bar)
+        {
+            try
+            {
+                await bus.Publish(bar, ct);
+            }
+            finally
+            {
+                window.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> bars of the same symbols on the weekdays before <paramref name="measured"/> begins
+    /// (another seed), each symbol's walk ending at the price its first measured bar opens at, so the measured bars
+    /// follow on without a jump.
+    /// </summary>
+    internal static List<PriceBarObserved> WarmupBars(int count, List<PriceBarObserved> measured)
+    {
+        if (count <= 0 || measured.Count == 0)
+            return [];
+        var first = new Dictionary<string, PriceBarObserved>(StringComparer.Ordinal);
+        foreach (var bar in measured)
+            first.TryAdd(bar.Symbol, bar);
+        var symbols = first.Keys.ToArray();
+        var days = (count + symbols.Length - 1) / symbols.Length;
+        var random = new Random(7);
+        var day = first[symbols[0]].Start;
+        var dates = new List<DateTimeOffset>(days);
+        while (dates.Count < days)
+        {
+            day = day.AddDays(day.DayOfWeek == DayOfWeek.Monday ? -3 : -1);
+            dates.Add(day);
+        }
+        dates.Reverse();
+        // Walk backwards from each symbol's first measured open: close[d] is the open of the day after.
+        var close = symbols.ToDictionary(s => s, s => first[s].Open);
+        var perDay = new PriceBarObserved[days][];
+        for (var d = days - 1; d >= 0; d--)
+        {
+            perDay[d] = new PriceBarObserved[symbols.Length];
+            for (var i = 0; i < symbols.Length; i++)
+            {
+                var s = symbols[i];
+                var move = random.NextDouble() < 0.01 ? -(0.08 + (random.NextDouble() * 0.12)) : (random.NextDouble() - 0.5) * 0.03;
+                var c = close[s];
+                var open = Math.Round(c / (decimal)(1 + move), 2);
+                var start = dates[d];
+                perDay[d][i] = new PriceBarObserved($"perf-warmup-{s}-{start:yyyyMMdd}", "perf", s, "1d", start, start.AddHours(6.5), open, Math.Max(open, c) * 1.002m, Math.Min(open, c) * 0.998m, c, 1_000_000 + random.Next(0, 9_000_000), Replay: true);
+                close[s] = open;
+            }
+        }
+        return perDay.SelectMany(d => d).Skip((days * symbols.Length) - count).ToList();
     }
 
     private static LatencySummary? Summary(string name, double offered, double achieved, double[] ms)

@@ -69,7 +69,7 @@ public sealed class PerfCommandTests
         Assert.False(doc.RootElement.TryGetProperty("ceiling", out _));
         Assert.False(doc.RootElement.TryGetProperty("scaleOut", out _));
         Assert.Equal(1, doc.RootElement.GetProperty("partitions").GetInt32());
-        Assert.Equal(300, doc.RootElement.GetProperty("warmupBars").GetInt32());
+        Assert.Equal(5_000, doc.RootElement.GetProperty("warmupBars").GetInt32());
         Assert.True(inProcess.GetProperty("cpuMsPerMessage").GetDouble() > 0);
         Assert.Contains(doc.RootElement.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("warm-up:", StringComparison.Ordinal));
         Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
