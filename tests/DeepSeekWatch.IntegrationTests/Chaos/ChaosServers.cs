@@ -131,6 +131,108 @@ public sealed class ChaosServers : IDisposable
         return stdout + stderr.Result;
     }
 
+    /// <summary>
+    /// After a restart, waits until every quorum queue of <paramref name="vhost"/> has a Raft leader, as an operator
+    /// restarting a broker checks with <c>rabbitmq-queues quorum_status</c>. RabbitMQ 3.10 sometimes leaves a
+    /// single-node quorum queue with no leader after a <c>kill -9</c> ("leader call - leader not known", publishes to it
+    /// never confirmed, <c>basic.consume</c> times out: rabbitmq/rabbitmq-server#10070); a queue still without a leader
+    /// after <paramref name="grace"/> gets the upstream workaround, <c>ra:trigger_election</c>. Returns the queues that
+    /// needed it. See docs/reliability.md Finding 5 and docs/operations.md.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> EnsureQuorumLeadersAsync(string vhost, TimeSpan grace, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        var nudged = new List<string>();
+        while (true)
+        {
+            var leaderless = QuorumQueues(vhost).Where(q => RaftState(vhost, q) != "leader").ToList();
+            if (leaderless.Count == 0)
+                return nudged;
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"quorum queues without a leader after {timeout}: {string.Join(", ", leaderless)}");
+            if (clock.Elapsed > grace)
+            {
+                foreach (var q in leaderless)
+                {
+                    Capture("rabbitmqctl", "-n", RabbitNode, "-t", "15", "eval",
+                        $"{{ok, Q}} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"{vhost}\">>, queue, <<\"{q}\">>)), ra:trigger_election(amqqueue:get_pid(Q)).");
+                    if (!nudged.Contains(q))
+                        nudged.Add(q);
+                }
+            }
+            await Task.Delay(500);
+        }
+    }
+
+    private List<string> QuorumQueues(string vhost)
+    {
+        var (_, stdout, _) = Capture("rabbitmqctl", "-n", RabbitNode, "-q", "-t", "15", "list_queues", "-p", vhost, "--no-table-headers", "name", "type");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split('\t', ' '))
+            .Where(p => p.Length >= 2 && p[^1] == "quorum")
+            .Select(p => p[0])
+            .ToList();
+    }
+
+    /// <summary>The local member's Raft state ("leader", "candidate", "follower", "noproc", ...), or "unknown".</summary>
+    private string RaftState(string vhost, string queue)
+    {
+        var (exit, stdout, _) = Capture("rabbitmq-queues", "-n", RabbitNode, "-q", "-t", "15", "quorum_status", "-p", vhost, queue, "--formatter", "json");
+        if (exit != 0)
+            return "unknown";
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+            foreach (var member in doc.RootElement.EnumerateArray())
+                if (member.TryGetProperty("Raft State", out var state))
+                    return state.ToString();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        return "unknown";
+    }
+
+    private static (int Exit, string Stdout, string Stderr) Capture(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout, stderr.Result);
+    }
+
+    /// <summary>Copies the broker's log files to <c>$DSW_CHAOS_LOGS/&lt;node&gt;</c> when that variable is set (for investigating a failure).</summary>
+    public void SaveRabbitLogs()
+    {
+        var target = Environment.GetEnvironmentVariable("DSW_CHAOS_LOGS");
+        if (string.IsNullOrEmpty(target))
+            return;
+        var dir = Directory.CreateDirectory(Path.Combine(target, RabbitNode)).FullName;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(_rabbitDir, "log")))
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)), overwrite: true);
+    }
+
+    /// <summary>The broker's own warnings and errors (its log files), last <paramref name="lines"/>, for a failing test's output.</summary>
+    public string RabbitLogProblems(int lines = 60)
+    {
+        var found = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(_rabbitDir, "log"), "*.log").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                found.AddRange(File.ReadLines(file).Where(l => l.Contains("[erro", StringComparison.Ordinal) || l.Contains("[warn", StringComparison.Ordinal) || l.Contains("recover", StringComparison.OrdinalIgnoreCase)));
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return string.Join('\n', found.TakeLast(lines).Select(l => l.Length > 400 ? l[..400] : l));
+    }
+
     public Dictionary<string, long> QueueDepths(string vhost)
     {
         var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
