@@ -5,7 +5,7 @@ using DeepSeekWatch.Hosting;
 namespace DeepSeekWatch.Perf;
 
 /// <summary>
-/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
+/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--warmup n] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
 /// measures, in one run on one machine, the broker's own ceiling (plain RabbitMQ.Client, confirms, persistent,
 /// quorum queue), DeepSeekWatch end to end on RabbitMQ + Redis and its ratio to that ceiling, publish-to-stored
 /// latency at a fixed offered load and near saturation, the in-process pipeline, and Redis alert writes against
@@ -26,9 +26,10 @@ internal static class PerfCommand
         var png = new Option<string?>("--png") { Description = "Where to write the latency chart as PNG; default: beside --out." };
         var partitions = new Option<int>("--partitions") { Description = "Scale:Partitions (K detector partitions) of the end-to-end and latency runs on RabbitMQ; the in-process run always has one.", DefaultValueFactory = _ => 1 };
         var detectors = new Option<string?>("--detectors") { Description = "Comma-separated numbers of detector processes (run --role detector) to measure bars/s with, e.g. 1,2,3; needs --rabbitmq and --redis. They share max(2 x largest, --partitions) partitions." };
+        var warmup = new Option<int>("--warmup") { Description = "Earlier-dated bars run through each pipeline run (same process and bus) before its clock starts, and messages through the ceiling once, unmeasured (JIT tier-up, what the bus builds on first use); 0 for none.", DefaultValueFactory = _ => 5_000 };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -39,6 +40,8 @@ internal static class PerfCommand
                 r.AddError("--rate must be between 1 and 1000000");
             if (r.GetResult(seconds) is not null && r.GetValue(seconds) is < 1 or > 3600)
                 r.AddError("--latency-seconds must be between 1 and 3600");
+            if (r.GetResult(warmup) is not null && r.GetValue(warmup) is < 0 or > 10_000_000)
+                r.AddError("--warmup must be between 0 and 10000000");
             if (r.GetValue(rabbit) is { } hp && !TryHostPort(hp, out _, out _))
                 r.AddError($"--rabbitmq '{hp}' is not host:port");
             if (r.GetResult(partitions) is not null && r.GetValue(partitions) is < 1 or > 256)
@@ -65,7 +68,7 @@ internal static class PerfCommand
             int[] counts = [];
             if (parse.GetValue(detectors) is { } list)
                 TryDetectors(list, out counts, out _);
-            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts);
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup));
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
@@ -115,7 +118,7 @@ internal static class PerfCommand
     }
 }
 
-internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null)
+internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0)
 {
     public int[] Detectors => DetectorCounts ?? [];
 }

@@ -14,7 +14,7 @@ internal static class PerfReport
 {
     public const int PngWidth = 1200, PngHeight = 700;
     private const string NoLatency = "no latency measured (run with --rabbitmq and --redis)";
-    private static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
+    private static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>Writes the three files; returns a note when the PNG could not be rendered (the JSON and SVG are written regardless).</summary>
@@ -33,9 +33,11 @@ internal static class PerfReport
             AlertLatencyFixed = Slim(result.AlertLatencyFixed),
             BarLatencySaturated = Slim(result.BarLatencySaturated),
             AlertLatencySaturated = Slim(result.AlertLatencySaturated),
+            AlertFromBenchmarkFixed = Slim(result.AlertFromBenchmarkFixed),
+            AlertFromBenchmarkSaturated = Slim(result.AlertFromBenchmarkSaturated),
         };
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(slim, Json));
-        LatencySummary?[] series = [result.BarLatencyFixed, result.AlertLatencyFixed, result.BarLatencySaturated, result.AlertLatencySaturated];
+        LatencySummary?[] series = [result.BarLatencyFixed, result.AlertLatencyFixed, result.BarLatencySaturated, result.AlertLatencySaturated, result.AlertFromBenchmarkFixed];
         File.WriteAllText(chartPath, Svg(series));
         try
         {

@@ -19,7 +19,13 @@ namespace DeepSeekWatch.Perf;
 /// <summary>Latency figures in milliseconds.</summary>
 internal sealed record LatencySummary(string Name, double OfferedPerSecond, double AchievedPerSecond, int Samples, double P50, double P90, double P99, double Max, double[] Sorted);
 
-internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond);
+/// <param name="CpuMsPerMessage">CPU time of this (the perf) process per message during the run — publisher and, for the
+/// pipeline runs, every consumer — in milliseconds; with two shared cores it says more than the rate does.</param>
+/// <param name="JitMs">Time the JIT spent compiling in this process during the run (<see cref="System.Runtime.JitInfo"/>): tier-up
+/// of a cold process shows here.</param>
+/// <param name="PublishSeconds">For the pipeline runs: when the last publish was confirmed; close to <paramref name="Seconds"/> when the
+/// publisher, not the consumers, sets the pace.</param>
+internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond, double? CpuMsPerMessage = null, double? JitMs = null, double? PublishSeconds = null);
 
 internal sealed record PerfResult(
     string Machine,
@@ -38,41 +44,56 @@ internal sealed record PerfResult(
     double? RedisWritesToBenchmark,
     IReadOnlyList<string> Notes,
     int Partitions = 1,
-    IReadOnlyList<DetectorRun>? ScaleOut = null);
+    IReadOnlyList<DetectorRun>? ScaleOut = null,
+    int WarmupBars = 0,
+    LatencySummary? AlertFromBenchmarkFixed = null,
+    LatencySummary? AlertFromBenchmarkSaturated = null);
 
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 {
     private const int PublishWindow = 256;
     private readonly List<string> _notes = [];
+    private List<PriceBarObserved> _warmup = [];
 
     public async Task<PerfResult> RunAsync(CancellationToken ct)
     {
         var started = TimeProvider.System.GetUtcNow();
         var bars = SyntheticBars(options.Bars);
+        _warmup = WarmupBars(options.Warmup, bars);
+        if (_warmup.Count > 0)
+            _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed; the ceiling is run once unmeasured with {Math.Min(options.Warmup, bars.Count):N0} messages first");
         var barBytes = EnvelopeBytes(bars[0]);
         output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes"
             + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ" : ""));
 
         Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
-        LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null;
+        LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null, decidedFixed = null, decidedSat = null;
         IReadOnlyList<DetectorRun>? scaleOut = null;
         if (options.RabbitHost is not null && options.Redis is not null)
         {
+            if (Math.Min(options.Warmup, bars.Count) is > 0 and var warmCeiling)
+            {
+                // The ceiling's own client code is cold too: warm it alike, so the ratio compares warm with warm.
+                var warm = await CeilingAsync(warmCeiling, barBytes, ct);
+                Print(warm with { Name = "warm-up of the ceiling (not measured)" });
+            }
             ceiling = await CeilingAsync(bars.Count, barBytes, ct);
             Print(ceiling);
             e2e = (await PipelineAsync("end-to-end (RabbitMQ + Redis)", bars, rate: null, rabbit: true, ct)).Throughput;
             Print(e2e);
             output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling.PerSecond:F2}");
             var fixedCount = Math.Min(bars.Count, (int)(options.Rate * options.LatencyRun.TotalSeconds));
-            (_, barFixed, alertFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
+            (_, barFixed, alertFixed, decidedFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
             Print(barFixed);
             Print(alertFixed);
+            Print(decidedFixed);
             var near = Math.Max(1, (int)(e2e.PerSecond * 0.9));
             var satCount = Math.Min(bars.Count, (int)(near * options.LatencyRun.TotalSeconds));
-            (_, barSat, alertSat) = await PipelineAsync($"latency at {near}/s (0.9 x end to end)", bars.Take(satCount).ToList(), near, rabbit: true, ct);
+            (_, barSat, alertSat, decidedSat) = await PipelineAsync($"latency at {near}/s (0.9 x end to end)", bars.Take(satCount).ToList(), near, rabbit: true, ct);
             Print(barSat);
             Print(alertSat);
+            Print(decidedSat);
             if (options.Detectors.Length > 0)
                 scaleOut = await new DetectorScaleOut(options, output, _notes).RunAsync(bars, ct);
             (redisWrites, redisBench) = await RedisAsync(Math.Min(bars.Count, 20_000), ct);
@@ -93,10 +114,19 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut);
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat);
     }
 
-    private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s");
+    private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s"
+        + (t.CpuMsPerMessage is { } cpu ? $", perf process CPU {cpu * 1000:F0} µs per message" : "")
+        + (t.JitMs is { } jit ? $", JIT {jit:F0} ms" : "")
+        + (t.PublishSeconds is { } published ? $", all published in {published:F2} s" : ""));
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
 
     private void Print(LatencySummary? l)
     {
@@ -173,6 +203,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         };
         await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
 
+        var cpu = ProcessCpu();
+        var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
         using (var window = new SemaphoreSlim(PublishWindow))
         {
@@ -199,8 +231,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         }
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
         await pub.QueueDeleteAsync(queue, cancellationToken: ct);
-        return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds);
+        return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
     }
 
     /// <summary>
@@ -208,7 +241,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     /// paced at <paramref name="rate"/>/s), waits until it is idle, and times bar publish → bar consumed by the detector
     /// and bar publish → alert stored.
     /// </summary>
-    private async Task<(Throughput Throughput, LatencySummary? Bars, LatencySummary? Alerts)> PipelineAsync(string name, List<PriceBarObserved> bars, int? rate, bool rabbit, CancellationToken ct)
+    private async Task<(Throughput Throughput, LatencySummary? Bars, LatencySummary? Alerts, LatencySummary? FromBenchmark)> PipelineAsync(string name, List<PriceBarObserved> bars, int? rate, bool rabbit, CancellationToken ct)
     {
         var endpointPrefix = $"dsw-perf-{Guid.NewGuid():N}"[..20] + "-";
         var settings = rabbit
@@ -229,8 +262,19 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var bus = host.Services.GetRequiredService<IBus>();
             var clock = host.Services.GetRequiredService<VirtualClock>();
             var activity = host.Services.GetRequiredService<PipelineActivity>();
+            if (_warmup.Count > 0)
+            {
+                // Unmeasured: JIT tier-up of the hot path and what MassTransit, System.Text.Json and the store build
+                // per bus on first use happen here, not in the middle of the measured run.
+                await PublishAllAsync(bus, clock, _warmup, ct);
+                using var warm = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                warm.CancelAfter(TimeSpan.FromMinutes(5));
+                await activity.WhenIdleAsync(warm.Token);
+            }
             var published = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             var bySymbolDay = new ConcurrentDictionary<(string, DateOnly), long>();
+            var cpu = ProcessCpu();
+            var jit = System.Runtime.JitInfo.GetCompilationTime();
             var total = Stopwatch.StartNew();
             using (var window = new SemaphoreSlim(PublishWindow))
             {
@@ -271,14 +315,21 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             idle.CancelAfter(TimeSpan.FromMinutes(5));
             await activity.WhenIdleAsync(idle.Token);
             var seconds = total.Elapsed.TotalSeconds;
-            var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds);
+            var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds, (ProcessCpu() - cpu).TotalMilliseconds / bars.Count, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds, publishedIn);
             if (rate is null)
-                return (throughput, null, null);
+                return (throughput, null, null, null);
             var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value).TotalMilliseconds).ToArray();
             var alertLatency = timing.StoredAlerts.Where(s => s.Symbol is not null && bySymbolDay.ContainsKey((s.Symbol, s.Session))).Select(s => Stopwatch.GetElapsedTime(bySymbolDay[(s.Symbol!, s.Session)], s.At).TotalMilliseconds).Where(ms => ms >= 0).ToArray();
             if (alertLatency.Length == 0)
                 _notes.Add($"{name}: no alert could be matched to its bar");
-            return (throughput, Summary($"{name}: bar published -> consumed by the detector", rate.Value, bars.Count / publishedIn, barLatency), Summary($"{name}: bar published -> alert stored", rate.Value, bars.Count / publishedIn, alertLatency));
+            // The detector decides a stock's bar only once its benchmark's bar of the same session is in (or the
+            // benchmark wait passed): from the later of the two publishes is what the pipeline itself adds.
+            var fromBenchmark = timing.StoredAlerts
+                .Where(s => s.Symbol is not null && bySymbolDay.ContainsKey((s.Symbol, s.Session)))
+                .Select(s => (s.At, From: s.Benchmark is { } b && bySymbolDay.TryGetValue((b, s.Session), out var bt) ? Math.Max(bt, bySymbolDay[(s.Symbol!, s.Session)]) : bySymbolDay[(s.Symbol!, s.Session)]))
+                .Select(x => Stopwatch.GetElapsedTime(x.From, x.At).TotalMilliseconds).Where(ms => ms >= 0).ToArray();
+            return (throughput, Summary($"{name}: bar published -> consumed by the detector", rate.Value, bars.Count / publishedIn, barLatency), Summary($"{name}: bar published -> alert stored", rate.Value, bars.Count / publishedIn, alertLatency),
+                Summary($"{name}: later of bar and its benchmark's bar published -> alert stored", rate.Value, bars.Count / publishedIn, fromBenchmark));
         }
         finally
         {
@@ -286,6 +337,74 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             if (rabbit)
                 await PerfBroker.DeleteQueuesAsync(options, endpointPrefix, options.Partitions, _notes);
         }
+    }
+
+    private static async Task PublishAllAsync(IBus bus, VirtualClock clock, List<PriceBarObserved> bars, CancellationToken ct)
+    {
+        using var window = new SemaphoreSlim(PublishWindow);
+        var tasks = new List<Task>(bars.Count);
+        foreach (var bar in bars)
+        {
+            await window.WaitAsync(ct);
+            clock.Set(bar.End);
+            tasks.Add(Publish(bar));
+        }
+        await Task.WhenAll(tasks);
+
+        async Task Publish(PriceBarObserved bar)
+        {
+            try
+            {
+                await bus.Publish(bar, ct);
+            }
+            finally
+            {
+                window.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> bars of the same symbols on the weekdays before <paramref name="measured"/> begins
+    /// (another seed), each symbol's walk ending at the price its first measured bar opens at, so the measured bars
+    /// follow on without a jump.
+    /// </summary>
+    internal static List<PriceBarObserved> WarmupBars(int count, List<PriceBarObserved> measured)
+    {
+        if (count <= 0 || measured.Count == 0)
+            return [];
+        var first = new Dictionary<string, PriceBarObserved>(StringComparer.Ordinal);
+        foreach (var bar in measured)
+            first.TryAdd(bar.Symbol, bar);
+        var symbols = first.Keys.ToArray();
+        var days = (count + symbols.Length - 1) / symbols.Length;
+        var random = new Random(7);
+        var day = first[symbols[0]].Start;
+        var dates = new List<DateTimeOffset>(days);
+        while (dates.Count < days)
+        {
+            day = day.AddDays(day.DayOfWeek == DayOfWeek.Monday ? -3 : -1);
+            dates.Add(day);
+        }
+        dates.Reverse();
+        // Walk backwards from each symbol's first measured open: close[d] is the open of the day after.
+        var close = symbols.ToDictionary(s => s, s => first[s].Open);
+        var perDay = new PriceBarObserved[days][];
+        for (var d = days - 1; d >= 0; d--)
+        {
+            perDay[d] = new PriceBarObserved[symbols.Length];
+            for (var i = 0; i < symbols.Length; i++)
+            {
+                var s = symbols[i];
+                var move = random.NextDouble() < 0.01 ? -(0.08 + (random.NextDouble() * 0.12)) : (random.NextDouble() - 0.5) * 0.03;
+                var c = close[s];
+                var open = Math.Round(c / (decimal)(1 + move), 2);
+                var start = dates[d];
+                perDay[d][i] = new PriceBarObserved($"perf-warmup-{s}-{start:yyyyMMdd}", "perf", s, "1d", start, start.AddHours(6.5), open, Math.Max(open, c) * 1.002m, Math.Min(open, c) * 0.998m, c, 1_000_000 + random.Next(0, 9_000_000), Replay: true);
+                close[s] = open;
+            }
+        }
+        return perDay.SelectMany(d => d).Skip((days * symbols.Length) - count).ToList();
     }
 
     private static LatencySummary? Summary(string name, double offered, double achieved, double[] ms)
@@ -392,9 +511,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     {
         public ConcurrentDictionary<string, long> Consumed { get; } = new(StringComparer.Ordinal);
 
-        public ConcurrentBag<(string? Symbol, DateOnly Session, long At)> StoredAlerts { get; } = [];
+        public ConcurrentBag<(string? Symbol, string? Benchmark, DateOnly Session, long At)> StoredAlerts { get; } = [];
 
-        public void Stored(Alert alert, AlertWriteOutcome outcome) => StoredAlerts.Add((alert.Symbol, alert.Session, Stopwatch.GetTimestamp()));
+        public void Stored(Alert alert, AlertWriteOutcome outcome) => StoredAlerts.Add((alert.Symbol, alert.Benchmark, alert.Session, Stopwatch.GetTimestamp()));
 
         public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
 

@@ -15,6 +15,7 @@ public sealed class PerfCommandTests
     [InlineData("--latency-seconds", "0")]
     [InlineData("--partitions", "0")]
     [InlineData("--partitions", "2")]
+    [InlineData("--warmup", "-1")]
     public async Task Bad_perf_arguments_are_a_usage_error_that_names_the_option(params string[] args)
     {
         var result = await Cli.RunAsync(["perf", .. args]);
@@ -68,6 +69,9 @@ public sealed class PerfCommandTests
         Assert.False(doc.RootElement.TryGetProperty("ceiling", out _));
         Assert.False(doc.RootElement.TryGetProperty("scaleOut", out _));
         Assert.Equal(1, doc.RootElement.GetProperty("partitions").GetInt32());
+        Assert.Equal(5_000, doc.RootElement.GetProperty("warmupBars").GetInt32());
+        Assert.True(inProcess.GetProperty("cpuMsPerMessage").GetDouble() > 0);
+        Assert.Contains(doc.RootElement.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("warm-up:", StringComparison.Ordinal));
         Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
         var png = File.ReadAllBytes(Path.ChangeExtension(json, ".png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
