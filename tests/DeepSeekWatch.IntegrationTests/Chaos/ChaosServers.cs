@@ -134,10 +134,11 @@ public sealed class ChaosServers : IDisposable
     /// <summary>
     /// After a restart, waits until every quorum queue of <paramref name="vhost"/> has a Raft leader, as an operator
     /// restarting a broker checks with <c>rabbitmq-queues quorum_status</c>. RabbitMQ 3.10 sometimes leaves a
-    /// single-node quorum queue with no leader after a <c>kill -9</c> ("leader call - leader not known", publishes to it
-    /// never confirmed, <c>basic.consume</c> times out: rabbitmq/rabbitmq-server#10070); a queue still without a leader
-    /// after <paramref name="grace"/> gets the upstream workaround, <c>ra:trigger_election</c>. Returns the queues that
-    /// needed it. See docs/reliability.md Finding 5 and docs/operations.md.
+    /// single-node quorum queue a follower with no leader after a <c>kill -9</c> ("leader call - leader not known",
+    /// publishes to it never confirmed, <c>basic.consume</c> times out: rabbitmq/rabbitmq-server#10070); clean restarts
+    /// do not help (3 of 3 left it a follower). A queue still without a leader after <paramref name="grace"/> gets the
+    /// upstream workaround, <c>ra:trigger_election</c>. Returns one line per queue that needed it, with its Raft state.
+    /// See docs/reliability.md Findings 5 and 6.
     /// </summary>
     public async Task<IReadOnlyList<string>> EnsureQuorumLeadersAsync(string vhost, TimeSpan grace, TimeSpan timeout)
     {
@@ -145,23 +146,45 @@ public sealed class ChaosServers : IDisposable
         var nudged = new List<string>();
         while (true)
         {
-            var leaderless = QuorumQueues(vhost).Where(q => RaftState(vhost, q) != "leader").ToList();
+            var leaderless = QuorumQueues(vhost).Select(q => (Queue: q, State: RaftState(vhost, q))).Where(q => q.State != "leader").ToList();
             if (leaderless.Count == 0)
                 return nudged;
             if (clock.Elapsed > timeout)
                 throw new TimeoutException($"quorum queues without a leader after {timeout}: {string.Join(", ", leaderless)}");
             if (clock.Elapsed > grace)
             {
-                foreach (var q in leaderless)
+                foreach (var (queue, state) in leaderless)
                 {
                     Capture("rabbitmqctl", "-n", RabbitNode, "-t", "15", "eval",
-                        $"{{ok, Q}} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"{vhost}\">>, queue, <<\"{q}\">>)), ra:trigger_election(amqqueue:get_pid(Q)).");
-                    if (!nudged.Contains(q))
-                        nudged.Add(q);
+                        $"{{ok, Q}} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"{vhost}\">>, queue, <<\"{queue}\">>)), ra:trigger_election(amqqueue:get_pid(Q)).");
+                    if (!nudged.Any(n => n.StartsWith(queue + " ", StringComparison.Ordinal)))
+                        nudged.Add($"{queue} ({state}): election triggered");
                 }
             }
             await Task.Delay(500);
         }
+    }
+
+    /// <summary>A clean stop of the broker (<c>rabbitmqctl stop</c>), waited for.</summary>
+    public void StopRabbitMq()
+    {
+        Ctl("rabbitmqctl", "stop");
+        if (_rabbit is { } wrapper)
+        {
+            if (!wrapper.WaitForExit(TimeSpan.FromSeconds(60)))
+                Kill(wrapper);
+            _rabbit = null;
+        }
+        WaitFor(() => !CanConnect(RabbitPort) && Beams().Count == 0, TimeSpan.FromSeconds(60), "rabbitmq to stop", "");
+    }
+
+    /// <summary>Suspends (or resumes) the Raft server process of a quorum queue: it answers nothing meanwhile, like a queue without a leader.</summary>
+    public void SuspendQueue(string vhost, string queue, bool suspend)
+    {
+        var (exit, stdout, stderr) = Capture("rabbitmqctl", "-n", RabbitNode, "-t", "15", "eval",
+            $"{{ok, Q}} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"{vhost}\">>, queue, <<\"{queue}\">>)), {{Name, _}} = amqqueue:get_pid(Q), sys:{(suspend ? "suspend" : "resume")}(whereis(Name)).");
+        if (exit != 0)
+            throw new InvalidOperationException($"could not {(suspend ? "suspend" : "resume")} {queue}: {stdout}{stderr}");
     }
 
     private List<string> QuorumQueues(string vhost)
