@@ -165,28 +165,6 @@ public sealed class ChaosServers : IDisposable
         }
     }
 
-    /// <summary>A clean stop of the broker (<c>rabbitmqctl stop</c>), waited for.</summary>
-    public void StopRabbitMq()
-    {
-        Ctl("rabbitmqctl", "stop");
-        if (_rabbit is { } wrapper)
-        {
-            if (!wrapper.WaitForExit(TimeSpan.FromSeconds(60)))
-                Kill(wrapper);
-            _rabbit = null;
-        }
-        WaitFor(() => !CanConnect(RabbitPort) && Beams().Count == 0, TimeSpan.FromSeconds(60), "rabbitmq to stop", "");
-    }
-
-    /// <summary>Suspends (or resumes) the Raft server process of a quorum queue: it answers nothing meanwhile, like a queue without a leader.</summary>
-    public void SuspendQueue(string vhost, string queue, bool suspend)
-    {
-        var (exit, stdout, stderr) = Capture("rabbitmqctl", "-n", RabbitNode, "-t", "15", "eval",
-            $"{{ok, Q}} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"{vhost}\">>, queue, <<\"{queue}\">>)), {{Name, _}} = amqqueue:get_pid(Q), sys:{(suspend ? "suspend" : "resume")}(whereis(Name)).");
-        if (exit != 0)
-            throw new InvalidOperationException($"could not {(suspend ? "suspend" : "resume")} {queue}: {stdout}{stderr}");
-    }
-
     private List<string> QuorumQueues(string vhost)
     {
         var (_, stdout, _) = Capture("rabbitmqctl", "-n", RabbitNode, "-q", "-t", "15", "list_queues", "-p", vhost, "--no-table-headers", "name", "type");

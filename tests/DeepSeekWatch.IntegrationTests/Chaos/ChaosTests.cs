@@ -157,12 +157,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
                     restart = Task.Run(async () =>
                     {
                         servers.StartRabbitMq();
-                        if (Environment.GetEnvironmentVariable("DSW_CHAOS_SUSPEND") is { Length: > 0 } suspended)
-                        {
-                            servers.SuspendQueue(vhost, suspended, true);
-                            await Task.Delay(TimeSpan.FromSeconds(30));
-                            servers.SuspendQueue(vhost, suspended, false);
-                        }
                         // The restart is done when every queue has a leader again (RabbitMQ's own bug: ChaosServers).
                         nudged = await servers.EnsureQuorumLeadersAsync(vhost, TimeSpan.FromSeconds(10), Bound);
                     });
