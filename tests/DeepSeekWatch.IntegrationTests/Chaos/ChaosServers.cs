@@ -155,14 +155,23 @@ public sealed class ChaosServers : IDisposable
             {
                 foreach (var (queue, state) in leaderless)
                 {
+                    // For the investigation of Finding 6: the broker's consumers and channels just before the election.
+                    var before = nudged.Any(n => n.StartsWith(queue + " ", StringComparison.Ordinal)) ? "" : Diagnostics(vhost);
                     Capture("rabbitmqctl", "-n", RabbitNode, "-t", "15", "eval",
                         $"{{ok, Q}} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"{vhost}\">>, queue, <<\"{queue}\">>)), ra:trigger_election(amqqueue:get_pid(Q)).");
-                    if (!nudged.Any(n => n.StartsWith(queue + " ", StringComparison.Ordinal)))
-                        nudged.Add($"{queue} ({state}): election triggered");
+                    if (before.Length > 0)
+                        nudged.Add($"{queue} ({state}): election triggered\n  before it:\n{before}");
                 }
             }
             await Task.Delay(500);
         }
+    }
+
+    private string Diagnostics(string vhost)
+    {
+        var consumers = Capture("rabbitmqctl", "-n", RabbitNode, "-q", "-t", "15", "list_consumers", "-p", vhost, "queue_name", "channel_pid", "consumer_tag", "prefetch_count", "active");
+        var channels = Capture("rabbitmqctl", "-n", RabbitNode, "-q", "-t", "15", "list_channels", "pid", "number", "consumer_count", "messages_unacknowledged");
+        return $"  consumers: {consumers.Stdout}{consumers.Stderr}\n  channels: {channels.Stdout}{channels.Stderr}";
     }
 
     private List<string> QuorumQueues(string vhost)

@@ -184,6 +184,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Assert.NotNull(restart);
             await restart.WaitAsync(Bound);
             output.WriteLine(nudged.Count == 0 ? "every quorum queue elected its leader after the restart" : $"quorum queues left without a leader by the broker: {string.Join("; ", nudged)}");
+            if (nudged.Count > 0)
+                output.WriteLine("after the election(s):\n" + servers.QueueReport(vhost));
             // What the broker confirmed before it died is in its quorum queues: this process, reconnected, finishes it.
             try
             {
