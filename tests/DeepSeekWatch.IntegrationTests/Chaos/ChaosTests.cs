@@ -216,7 +216,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine(verdict.ToString());
         Assert.Equal(0, ErrorMessages(servers, vhost));
         Skip.If(!verdict.Clean && nudged.Any(n => n.StartsWith("deepseekwatch-reaction-detector ", StringComparison.Ordinal)),
-            $"inconclusive: RabbitMQ left the detector's own queue without a leader after the kill, and after the forced election the messages its consumer held were not delivered again (docs/reliability.md Finding 6): {verdict}");
+            $"inconclusive: RabbitMQ left the detector's own queue without a leader after the kill, and after the forced election the messages its consumer held were not delivered again (docs/reliability.md Finding 6): {verdict}\n{string.Join("\n", nudged)}");
         Assert.True(verdict.Clean, verdict.ToString());
     }
 
