@@ -167,7 +167,8 @@ public sealed class ChaosServers : IDisposable
         }
     }
 
-    private string Diagnostics(string vhost)
+    /// <summary>The broker's consumers (queue, channel pid, tag) and channels, as rabbitmqctl lists them.</summary>
+    public string Diagnostics(string vhost)
     {
         var consumers = Capture("rabbitmqctl", "-n", RabbitNode, "-q", "-t", "15", "list_consumers", "-p", vhost, "queue_name", "channel_pid", "consumer_tag", "prefetch_count", "active");
         var channels = Capture("rabbitmqctl", "-n", RabbitNode, "-q", "-t", "15", "list_channels", "pid", "number", "consumer_count", "messages_unacknowledged");

@@ -144,6 +144,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         settings["Replay:PublishTimeout"] = "00:00:10";
         Task? restart = null;
         IReadOnlyList<string> nudged = [];
+        var beforeKill = "";
         var logs = new CapturingLoggerProvider();
         var progress = 0;
         using (var host = BuildReplayHost(settings, s =>
@@ -153,6 +154,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 // The production detector: the NYSE calendar counts holidays as no session (the default counts weekdays).
                 new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults()), Detection.Markets.NyseCalendar.SessionsBetween), 400, () =>
                 {
+                    // Finding 6: the consumers' tags and channel pids before the kill, to compare with those after it.
+                    beforeKill = servers.Diagnostics(vhost);
                     servers.KillRabbitMq();
                     restart = Task.Run(async () =>
                     {
@@ -216,7 +219,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine(verdict.ToString());
         Assert.Equal(0, ErrorMessages(servers, vhost));
         Skip.If(!verdict.Clean && nudged.Any(n => n.StartsWith("deepseekwatch-reaction-detector ", StringComparison.Ordinal)),
-            $"inconclusive: RabbitMQ left the detector's own queue without a leader after the kill, and after the forced election the messages its consumer held were not delivered again (docs/reliability.md Finding 6): {verdict}\n{string.Join("\n", nudged)}");
+            $"inconclusive: RabbitMQ left the detector's own queue without a leader after the kill, and after the forced election the messages its consumer held were not delivered again (docs/reliability.md Finding 6): {verdict}\nbefore the kill:\n{beforeKill}\n{string.Join("\n", nudged)}");
         Assert.True(verdict.Clean, verdict.ToString());
     }
 
