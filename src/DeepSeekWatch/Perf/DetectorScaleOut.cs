@@ -30,7 +30,6 @@ internal sealed record DetectorRun(int Instances, int Partitions, int Bars, long
 /// </summary>
 internal sealed class DetectorScaleOut(PerfOptions options, TextWriter output, List<string> notes)
 {
-    private const int PublishWindow = 256;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(90);
 
@@ -110,28 +109,7 @@ internal sealed class DetectorScaleOut(PerfOptions options, TextWriter output, L
                     var logs = Enumerable.Range(0, partitions).Select(p => (RedisKey)$"{keyPrefix}engine:{topology.DetectorEngine(p)}:log").ToArray();
                     var bus = host.Services.GetRequiredService<IBus>();
                     var clock = Stopwatch.StartNew();
-                    using (var window = new SemaphoreSlim(PublishWindow))
-                    {
-                        var tasks = new List<Task>(bars.Count);
-                        foreach (var bar in bars)
-                        {
-                            await window.WaitAsync(ct);
-                            tasks.Add(Publish(bar));
-                        }
-                        await Task.WhenAll(tasks);
-
-                        async Task Publish(PriceBarObserved bar)
-                        {
-                            try
-                            {
-                                await bus.Publish(bar, ct);
-                            }
-                            finally
-                            {
-                                window.Release();
-                            }
-                        }
-                    }
+                    await Windowed.PublishAsync(bars.Count, null, i => bus.Publish(bars[i], ct), ct);
                     var publishedIn = clock.Elapsed.TotalSeconds;
                     long consumed = 0, last = -1;
                     var progressAt = clock.Elapsed;

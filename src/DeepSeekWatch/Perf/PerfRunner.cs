@@ -52,7 +52,6 @@ internal sealed record PerfResult(
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 {
-    private const int PublishWindow = 256;
     private readonly List<string> _notes = [];
     private List<PriceBarObserved> _warmup = [];
 
@@ -206,29 +205,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var cpu = ProcessCpu();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
-        using (var window = new SemaphoreSlim(PublishWindow))
-        {
-            var tasks = new List<Task>(count);
-            var props = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
-            for (var i = 0; i < count; i++)
-            {
-                await window.WaitAsync(ct);
-                tasks.Add(Publish());
-            }
-            await Task.WhenAll(tasks);
-
-            async Task Publish()
-            {
-                try
-                {
-                    await pub.BasicPublishAsync("", queue, mandatory: false, props, body, ct);
-                }
-                finally
-                {
-                    window.Release();
-                }
-            }
-        }
+        var props = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
+        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, props, body, ct).AsTask(), ct);
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
@@ -276,40 +254,20 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var cpu = ProcessCpu();
             var jit = System.Runtime.JitInfo.GetCompilationTime();
             var total = Stopwatch.StartNew();
-            using (var window = new SemaphoreSlim(PublishWindow))
+            await Windowed.PublishAsync(bars.Count, async (i, token) =>
             {
-                var tasks = new List<Task>(bars.Count);
-                for (var i = 0; i < bars.Count; i++)
+                if (rate is { } r)
                 {
-                    if (rate is { } r)
-                    {
-                        var due = TimeSpan.FromSeconds((double)i / r);
-                        var wait = due - total.Elapsed;
-                        if (wait > TimeSpan.FromMilliseconds(1))
-                            await Task.Delay(wait, ct);
-                    }
-                    await window.WaitAsync(ct);
-                    var bar = bars[i];
-                    clock.Set(bar.End);
-                    var now = Stopwatch.GetTimestamp();
-                    published[bar.EventId] = now;
-                    bySymbolDay[(bar.Symbol, DateOnly.FromDateTime(bar.Start.UtcDateTime))] = now;
-                    tasks.Add(Publish(bar));
+                    var wait = TimeSpan.FromSeconds((double)i / r) - total.Elapsed;
+                    if (wait > TimeSpan.FromMilliseconds(1))
+                        await Task.Delay(wait, token);
                 }
-                await Task.WhenAll(tasks);
-
-                async Task Publish(PriceBarObserved bar)
-                {
-                    try
-                    {
-                        await bus.Publish(bar, ct);
-                    }
-                    finally
-                    {
-                        window.Release();
-                    }
-                }
-            }
+                var bar = bars[i];
+                clock.Set(bar.End);
+                var now = Stopwatch.GetTimestamp();
+                published[bar.EventId] = now;
+                bySymbolDay[(bar.Symbol, DateOnly.FromDateTime(bar.Start.UtcDateTime))] = now;
+            }, i => bus.Publish(bars[i], ct), ct);
             var publishedIn = total.Elapsed.TotalSeconds;
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
             idle.CancelAfter(TimeSpan.FromMinutes(5));
@@ -339,30 +297,12 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         }
     }
 
-    private static async Task PublishAllAsync(IBus bus, VirtualClock clock, List<PriceBarObserved> bars, CancellationToken ct)
-    {
-        using var window = new SemaphoreSlim(PublishWindow);
-        var tasks = new List<Task>(bars.Count);
-        foreach (var bar in bars)
+    private static Task PublishAllAsync(IBus bus, VirtualClock clock, List<PriceBarObserved> bars, CancellationToken ct) =>
+        Windowed.PublishAsync(bars.Count, (i, _) =>
         {
-            await window.WaitAsync(ct);
-            clock.Set(bar.End);
-            tasks.Add(Publish(bar));
-        }
-        await Task.WhenAll(tasks);
-
-        async Task Publish(PriceBarObserved bar)
-        {
-            try
-            {
-                await bus.Publish(bar, ct);
-            }
-            finally
-            {
-                window.Release();
-            }
-        }
-    }
+            clock.Set(bars[i].End);
+            return ValueTask.CompletedTask;
+        }, i => bus.Publish(bars[i], ct), ct);
 
     /// <summary>
     /// <paramref name="count"/> bars of the same symbols on the weekdays before <paramref name="measured"/> begins
