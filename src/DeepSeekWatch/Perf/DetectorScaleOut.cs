@@ -347,7 +347,7 @@ internal static class PerfBroker
     /// <summary>MassTransit's default entity name of the bar message's exchange.</summary>
     public static readonly string BarExchange = $"{typeof(PriceBarObserved).Namespace}:{nameof(PriceBarObserved)}";
 
-    public static Dictionary<string, string?> RabbitSettings(PerfOptions options, string endpointPrefix, string keyPrefix, int partitions) => new()
+    public static Dictionary<string, string?> RabbitSettings(PerfOptions options, string endpointPrefix, string keyPrefix, int partitions) => options.WithOverrides(new(StringComparer.OrdinalIgnoreCase)
     {
         ["Bus:Transport"] = "rabbitmq",
         ["Store:Kind"] = "redis",
@@ -358,7 +358,7 @@ internal static class PerfBroker
         ["Store:Redis:Configuration"] = options.Redis,
         ["Store:Redis:KeyPrefix"] = keyPrefix,
         ["Scale:Partitions"] = partitions.ToString(CultureInfo.InvariantCulture),
-    };
+    });
 
     private static ConnectionFactory Factory(PerfOptions options) => new()
     {

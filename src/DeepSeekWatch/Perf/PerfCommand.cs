@@ -68,7 +68,7 @@ internal static class PerfCommand
             int[] counts = [];
             if (parse.GetValue(detectors) is { } list)
                 TryDetectors(list, out counts, out _);
-            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup));
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse));
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
@@ -118,7 +118,21 @@ internal static class PerfCommand
     }
 }
 
-internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0)
+/// <param name="Overrides">Configuration given with the global <c>--set KEY=VALUE</c>, applied to every pipeline run (and the
+/// detector processes) after the settings perf chooses itself, e.g. <c>--set Bus:RabbitMq:PrefetchCount=128</c> to measure a
+/// tuning; <c>Bus:Transport</c> and <c>Store:Kind</c> stay perf's own (each run decides them).</param>
+internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null)
 {
     public int[] Detectors => DetectorCounts ?? [];
+
+    /// <summary><paramref name="settings"/> with <see cref="Overrides"/> applied (but not to the transport and store kind).</summary>
+    public Dictionary<string, string?> WithOverrides(Dictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in Overrides ?? new Dictionary<string, string?>())
+        {
+            if (!string.Equals(key, "Bus:Transport", StringComparison.OrdinalIgnoreCase) && !string.Equals(key, "Store:Kind", StringComparison.OrdinalIgnoreCase))
+                settings[key] = value;
+        }
+        return settings;
+    }
 }

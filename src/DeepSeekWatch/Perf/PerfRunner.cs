@@ -62,6 +62,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         _warmup = WarmupBars(options.Warmup, bars);
         if (_warmup.Count > 0)
             _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed; the ceiling is run once unmeasured with {Math.Min(options.Warmup, bars.Count):N0} messages first");
+        if (options.Overrides is { Count: > 0 } overrides)
+            _notes.Add("configuration overrides (--set) of every pipeline run: " + string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}")));
         var barBytes = EnvelopeBytes(bars[0]);
         output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes"
             + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ" : ""));
@@ -224,7 +226,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var endpointPrefix = $"dsw-perf-{Guid.NewGuid():N}"[..20] + "-";
         var settings = rabbit
             ? PerfBroker.RabbitSettings(options, endpointPrefix, $"perf:{Guid.NewGuid():N}:", options.Partitions)
-            : new Dictionary<string, string?> { ["Bus:Transport"] = "inmemory", ["Store:Kind"] = "memory" };
+            : options.WithOverrides(new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["Bus:Transport"] = "inmemory", ["Store:Kind"] = "memory" });
         if (rabbit)
             await PerfBroker.PrepareBarExchangeAsync(options, options.Partitions, _notes, ct);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
