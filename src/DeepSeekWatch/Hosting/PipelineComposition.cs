@@ -85,6 +85,7 @@ public static class PipelineComposition
         services.AddSingleton<PipelineMetrics>();
         services.AddSingleton<MarketState>();
         services.AddSingleton<HeadlineLog>();
+        services.AddSingleton<AlertRecorder>();
 
         var activity = new PipelineActivity();
         services.AddSingleton(activity);

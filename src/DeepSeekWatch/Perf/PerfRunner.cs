@@ -47,7 +47,8 @@ internal sealed record PerfResult(
     IReadOnlyList<DetectorRun>? ScaleOut = null,
     int WarmupBars = 0,
     LatencySummary? AlertFromBenchmarkFixed = null,
-    LatencySummary? AlertFromBenchmarkSaturated = null);
+    LatencySummary? AlertFromBenchmarkSaturated = null,
+    double[]? CeilingRuns = null);
 
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
@@ -71,6 +72,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
         LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null, decidedFixed = null, decidedSat = null;
         IReadOnlyList<DetectorRun>? scaleOut = null;
+        var ceilingRates = new List<double>();
         if (options.RabbitHost is not null && options.Redis is not null)
         {
             if (Math.Min(options.Warmup, bars.Count) is > 0 and var warmCeiling)
@@ -79,11 +81,21 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 var warm = await CeilingAsync(warmCeiling, barBytes, ct);
                 Print(warm with { Name = "warm-up of the ceiling (not measured)" });
             }
-            ceiling = await CeilingAsync(bars.Count, barBytes, ct);
-            Print(ceiling);
+            // The broker's pace on a shared machine moves from run to run: the fastest of several runs is the ceiling, so
+            // the ratio is not flattered by one slow run.
+            for (var run = 1; run <= options.CeilingRuns; run++)
+            {
+                var one = await CeilingAsync(bars.Count, barBytes, ct);
+                Print(one with { Name = $"{one.Name}, run {run} of {options.CeilingRuns}" });
+                ceilingRates.Add(one.PerSecond);
+                if (ceiling is null || one.PerSecond > ceiling.PerSecond)
+                    ceiling = one;
+            }
+            if (options.CeilingRuns > 1)
+                _notes.Add($"broker ceiling: the fastest of {options.CeilingRuns} runs ({string.Join(", ", ceilingRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s)");
             e2e = (await PipelineAsync("end-to-end (RabbitMQ + Redis)", bars, rate: null, rabbit: true, ct)).Throughput;
             Print(e2e);
-            output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling.PerSecond:F2}");
+            output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling!.PerSecond:F2}");
             var fixedCount = Math.Min(bars.Count, (int)(options.Rate * options.LatencyRun.TotalSeconds));
             (_, barFixed, alertFixed, decidedFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
             Print(barFixed);
@@ -115,7 +127,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat);
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null);
     }
 
     private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s"
@@ -453,9 +465,12 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     {
         public ConcurrentDictionary<string, long> Consumed { get; } = new(StringComparer.Ordinal);
 
-        public ConcurrentBag<(string? Symbol, string? Benchmark, DateOnly Session, long At)> StoredAlerts { get; } = [];
+        private readonly ConcurrentDictionary<(string Id, int Revision), (string? Symbol, string? Benchmark, DateOnly Session, long At)> _stored = new();
 
-        public void Stored(Alert alert, AlertWriteOutcome outcome) => StoredAlerts.Add((alert.Symbol, alert.Benchmark, alert.Session, Stopwatch.GetTimestamp()));
+        /// <summary>When each alert revision was first stored (the detector writes it; the alert-store consumer's later write of the same revision is not the one timed).</summary>
+        public ICollection<(string? Symbol, string? Benchmark, DateOnly Session, long At)> StoredAlerts => _stored.Values;
+
+        public void Stored(Alert alert, AlertWriteOutcome outcome) => _stored.TryAdd((alert.AlertId, alert.Revision), (alert.Symbol, alert.Benchmark, alert.Session, Stopwatch.GetTimestamp()));
 
         public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
 

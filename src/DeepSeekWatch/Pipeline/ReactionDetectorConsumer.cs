@@ -66,11 +66,13 @@ public sealed class RunScope(PipelineActivity activity, bool replay)
 }
 
 /// <summary>
-/// Feeds bars and AI headlines to the detector engine of the endpoint they arrived on and publishes what it decides.
+/// Feeds bars and AI headlines to the detector engine of the endpoint they arrived on, writes the alerts it decides to
+/// the store at once (one bus hop less between a bar and its alert being readable), and publishes what it decided.
 /// Publishing goes through the in-memory outbox, so a consumer that fails publishes nothing; the retry (or a
-/// redelivery) gets the same outputs again from the engine slot, which remembers what each message caused.
+/// redelivery) gets the same outputs again from the engine slot, which remembers what each message caused, and writes
+/// the same alert revisions again (idempotent).
 /// </summary>
-public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope, MarketState market, PipelineMetrics metrics)
+public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope, MarketState market, PipelineMetrics metrics, AlertRecorder recorder)
     : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>, IConsumer<ClockAdvanced>
 {
     public Task Consume(ConsumeContext<PriceBarObserved> context)
@@ -89,6 +91,8 @@ public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope
     private async Task HandleAsync(ConsumeContext context, object message)
     {
         var result = await slots.Detector(context.ReceiveContext.InputAddress).HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+        foreach (var alert in result.Alerts)
+            await recorder.RecordAsync(alert, context.CancellationToken);
         await DetectionPublisher.PublishAsync(context, result);
     }
 }
@@ -137,8 +141,8 @@ internal static class DetectionPublisher
     }
 }
 
-/// <summary>The sector-shock aggregator of a partitioned detector (one endpoint, single active consumer).</summary>
-public sealed class SectorShockConsumer(DetectorSlots slots, RunScope scope)
+/// <summary>The sector-shock aggregator of a partitioned detector (one endpoint, single active consumer); writes its alerts to the store as it decides, like the detector.</summary>
+public sealed class SectorShockConsumer(DetectorSlots slots, RunScope scope, AlertRecorder recorder)
     : IConsumer<GroupMemberChanged>, IConsumer<GroupProgress>
 {
     public Task Consume(ConsumeContext<GroupMemberChanged> context) => HandleAsync(context, context.Message);
@@ -150,6 +154,8 @@ public sealed class SectorShockConsumer(DetectorSlots slots, RunScope scope)
         if (scope.IsForeign(context))
             return;
         var result = await slots.Aggregator.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+        foreach (var alert in result.Alerts)
+            await recorder.RecordAsync(alert, context.CancellationToken);
         await DetectionPublisher.PublishAsync(context, result);
     }
 }
