@@ -15,8 +15,12 @@ public sealed class BusOptions
     /// <summary><c>Bus:EndpointPrefix</c>: prefix of every receive endpoint (queue) name.</summary>
     public string EndpointPrefix { get; set; } = "deepseekwatch-";
 
-    /// <summary><c>Bus:DetectorConcurrency</c>: messages the detector endpoint handles at once (1 keeps every symbol's bars in order).</summary>
-    public int DetectorConcurrency { get; set; } = 1;
+    /// <summary>
+    /// <c>Bus:DetectorConcurrency</c>: deliveries the detector endpoint takes at once on RabbitMQ (default 8); the
+    /// detector still handles them one at a time in the queue's order (<c>DeliverySequencer</c>), what overlaps is the
+    /// bus's own work per message. The in-memory transport always takes one at a time.
+    /// </summary>
+    public int DetectorConcurrency { get; set; } = 8;
 
     /// <summary><c>Bus:StartTimeout</c>: how long start-up waits for the bus (and its topology) before failing.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -86,6 +86,9 @@ public static class PipelineComposition
         services.AddSingleton<MarketState>();
         services.AddSingleton<HeadlineLog>();
         services.AddSingleton<AlertRecorder>();
+        var sequencer = new DeliverySequencer(SequencedEndpoint(topology));
+        services.AddSingleton(sequencer);
+        services.AddReceiveObserver(_ => sequencer);
 
         var activity = new PipelineActivity();
         services.AddSingleton(activity);
@@ -223,6 +226,14 @@ public static class PipelineComposition
             e.UseInMemoryOutbox(context);
             e.ConfigureConsumer<SectorShockConsumer>(context);
         });
+    }
+
+    /// <summary>The one detector endpoint (not partitioned: partition endpoints take one message at a time) is the one sequenced.</summary>
+    private static Func<Uri, bool> SequencedEndpoint(DetectorTopology topology)
+    {
+        var name = "/" + topology.DetectorEndpoint(0);
+        var known = new System.Collections.Concurrent.ConcurrentDictionary<Uri, bool>();
+        return address => !topology.Partitioned && known.GetOrAdd(address, a => a.AbsolutePath.TrimEnd('/').EndsWith(name, StringComparison.Ordinal));
     }
 
     private static void ConfigureEngineEndpoint(IRabbitMqReceiveEndpointConfigurator e, BusOptions o)

@@ -68,32 +68,37 @@ public sealed class RunScope(PipelineActivity activity, bool replay)
 /// <summary>
 /// Feeds bars and AI headlines to the detector engine of the endpoint they arrived on, writes the alerts it decides to
 /// the store at once (one bus hop less between a bar and its alert being readable), and publishes what it decided.
-/// Publishing goes through the in-memory outbox, so a consumer that fails publishes nothing; the retry (or a
-/// redelivery) gets the same outputs again from the engine slot, which remembers what each message caused, and writes
-/// the same alert revisions again (idempotent).
+/// On RabbitMQ the endpoint takes several deliveries at once (<c>Bus:DetectorConcurrency</c>), and each waits for its
+/// turn in the queue's order (<see cref="DeliverySequencer"/>): engine, store and publishes happen one message at a time,
+/// in order; deserialisation and acknowledgements overlap. A message that fails keeps its turn while it is retried; the
+/// retry (or a redelivery) gets the same outputs again from the engine slot, which remembers what each message caused,
+/// and writes and publishes them again (the store and the delivery planner are idempotent by alert id and revision).
 /// </summary>
-public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope, MarketState market, PipelineMetrics metrics, AlertRecorder recorder)
+public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope, MarketState market, PipelineMetrics metrics, AlertRecorder recorder, DeliverySequencer sequencer)
     : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>, IConsumer<ClockAdvanced>
 {
-    public Task Consume(ConsumeContext<PriceBarObserved> context)
+    public Task Consume(ConsumeContext<PriceBarObserved> context) => InTurnAsync(context, context.Message);
+
+    public Task Consume(ConsumeContext<AiHeadlineDetected> context) => InTurnAsync(context, context.Message);
+
+    public Task Consume(ConsumeContext<ClockAdvanced> context) => InTurnAsync(context, context.Message);
+
+    private async Task InTurnAsync(ConsumeContext context, object message)
     {
-        if (scope.IsForeign(context))
-            return Task.CompletedTask;
-        metrics.BarObserved();
-        market.Observe(context.Message);
-        return HandleAsync(context, context.Message);
-    }
-
-    public Task Consume(ConsumeContext<AiHeadlineDetected> context) => scope.IsForeign(context) ? Task.CompletedTask : HandleAsync(context, context.Message);
-
-    public Task Consume(ConsumeContext<ClockAdvanced> context) => scope.IsForeign(context) ? Task.CompletedTask : HandleAsync(context, context.Message);
-
-    private async Task HandleAsync(ConsumeContext context, object message)
-    {
-        var result = await slots.Detector(context.ReceiveContext.InputAddress).HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
-        foreach (var alert in result.Alerts)
-            await recorder.RecordAsync(alert, context.CancellationToken);
-        await DetectionPublisher.PublishAsync(context, result);
+        if (!scope.IsForeign(context))
+        {
+            await sequencer.WaitTurnAsync(context.ReceiveContext, context.CancellationToken);
+            if (message is PriceBarObserved bar)
+            {
+                metrics.BarObserved();
+                market.Observe(bar);
+            }
+            var result = await slots.Detector(context.ReceiveContext.InputAddress).HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+            foreach (var alert in result.Alerts)
+                await recorder.RecordAsync(alert, context.CancellationToken);
+            await DetectionPublisher.PublishAsync(context, result);
+        }
+        sequencer.Release(context.ReceiveContext);
     }
 }
 
@@ -165,12 +170,13 @@ public sealed class ReactionDetectorConsumerDefinition : ConsumerDefinition<Reac
     public ReactionDetectorConsumerDefinition(IOptions<BusOptions> bus)
     {
         EndpointName = bus.Value.EndpointPrefix + "reaction-detector";
-        ConcurrentMessageLimit = bus.Value.DetectorConcurrency;
+        // Only RabbitMQ numbers deliveries, which is what keeps the queue's order with several at once.
+        ConcurrentMessageLimit = bus.Value.IsRabbitMq ? bus.Value.DetectorConcurrency : 1;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReactionDetectorConsumer> consumerConfigurator, IRegistrationContext context)
     {
+        // No outbox: the consumer publishes inside its turn, so outputs leave in the queue's order (see the consumer).
         EngineRetry.Apply(endpointConfigurator);
-        endpointConfigurator.UseInMemoryOutbox(context);
     }
 }
