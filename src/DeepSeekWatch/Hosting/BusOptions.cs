@@ -16,11 +16,12 @@ public sealed class BusOptions
     public string EndpointPrefix { get; set; } = "deepseekwatch-";
 
     /// <summary>
-    /// <c>Bus:DetectorConcurrency</c>: deliveries the detector endpoint takes at once on RabbitMQ (default 8); the
+    /// <c>Bus:DetectorConcurrency</c>: deliveries the detector endpoint takes at once on RabbitMQ (default 1); the
     /// detector still handles them one at a time in the queue's order (<c>DeliverySequencer</c>), what overlaps is the
-    /// bus's own work per message. The in-memory transport always takes one at a time.
+    /// bus's own work per message. On two cores 8 was slower than 1 (docs/performance.md); for machines with more.
+    /// The in-memory transport always takes one at a time.
     /// </summary>
-    public int DetectorConcurrency { get; set; } = 8;
+    public int DetectorConcurrency { get; set; } = 1;
 
     /// <summary><c>Bus:StartTimeout</c>: how long start-up waits for the bus (and its topology) before failing.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
