@@ -86,9 +86,12 @@ public static class PipelineComposition
         services.AddSingleton<MarketState>();
         services.AddSingleton<HeadlineLog>();
         services.AddSingleton<AlertRecorder>();
-        var sequencer = new DeliverySequencer(SequencedEndpoint(topology));
+        // Deliveries need ordering only when the detector endpoint takes several at once (RabbitMQ only).
+        var sequenced = bus.IsRabbitMq && bus.DetectorConcurrency > 1 && !topology.Partitioned;
+        var sequencer = new DeliverySequencer(sequenced ? SequencedEndpoint(topology) : _ => false);
         services.AddSingleton(sequencer);
-        services.AddReceiveObserver(_ => sequencer);
+        if (sequenced)
+            services.AddReceiveObserver(_ => sequencer);
 
         var activity = new PipelineActivity();
         services.AddSingleton(activity);
@@ -228,12 +231,12 @@ public static class PipelineComposition
         });
     }
 
-    /// <summary>The one detector endpoint (not partitioned: partition endpoints take one message at a time) is the one sequenced.</summary>
+    /// <summary>The one detector endpoint is the one sequenced (partition endpoints take one message at a time).</summary>
     private static Func<Uri, bool> SequencedEndpoint(DetectorTopology topology)
     {
         var name = "/" + topology.DetectorEndpoint(0);
         var known = new System.Collections.Concurrent.ConcurrentDictionary<Uri, bool>();
-        return address => !topology.Partitioned && known.GetOrAdd(address, a => a.AbsolutePath.TrimEnd('/').EndsWith(name, StringComparison.Ordinal));
+        return address => known.GetOrAdd(address, a => a.AbsolutePath.TrimEnd('/').EndsWith(name, StringComparison.Ordinal));
     }
 
     private static void ConfigureEngineEndpoint(IRabbitMqReceiveEndpointConfigurator e, BusOptions o)

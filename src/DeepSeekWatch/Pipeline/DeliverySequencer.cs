@@ -33,8 +33,8 @@ public sealed class DeliverySequencer(Func<Uri, bool> sequenced) : IReceiveObser
 
     private (object Channel, ulong Tag)? Position(ReceiveContext context) =>
         context is RabbitMqBasicConsumeContext rabbit
-        && context.TryGetPayload<MassTransit.RabbitMqTransport.ChannelContext>(out var channel)
         && sequenced(context.InputAddress)
+        && context.TryGetPayload<MassTransit.RabbitMqTransport.ChannelContext>(out var channel)
             ? (channel, rabbit.DeliveryTag)
             : null;
 
