@@ -132,35 +132,60 @@ public sealed class ChaosServers : IDisposable
     }
 
     /// <summary>
-    /// After a restart, waits until every quorum queue of <paramref name="vhost"/> has a Raft leader, as an operator
-    /// restarting a broker checks with <c>rabbitmq-queues quorum_status</c>. RabbitMQ 3.10 sometimes leaves a
-    /// single-node quorum queue a follower with no leader after a <c>kill -9</c> ("leader call - leader not known",
-    /// publishes to it never confirmed, <c>basic.consume</c> times out: rabbitmq/rabbitmq-server#10070); clean restarts
-    /// do not help (3 of 3 left it a follower). A queue still without a leader after <paramref name="grace"/> gets the
-    /// upstream workaround, <c>ra:trigger_election</c>. Returns one line per queue that needed it, with its Raft state.
-    /// See docs/reliability.md Findings 5 and 6.
+    /// Makes the broker write its quorum queues' Raft member directory to disk now. RabbitMQ 3.10's Ra keeps it in a
+    /// dets table (<c>quorum/&lt;node&gt;/names.dets</c>) saved every 500 ms: a <c>kill -9</c> within about a second of a
+    /// queue's declaration loses the queue's registration, and the restarted broker starts a new, empty member for it
+    /// (term 0, a follower that never elects itself) while the old one's messages sit orphaned on disk — Findings 5 and
+    /// 6 in docs/reliability.md. A chaos test is about DeepSeekWatch under a broker crash, not that broker bug, so it calls
+    /// this before the kill. Throws if the broker does not answer <c>ok</c>.
     /// </summary>
-    public async Task<IReadOnlyList<string>> EnsureQuorumLeadersAsync(string vhost, TimeSpan grace, TimeSpan timeout)
+    public void PersistQuorumRegistrations()
+    {
+        var (exit, stdout, stderr) = Capture("rabbitmqctl", "-n", RabbitNode, "-t", "15", "eval",
+            "{ok, Rev} = ra_system:lookup_name(quorum_queues, directory_rev), dets:sync(Rev).");
+        if (exit != 0 || stdout.Trim() != "ok")
+            throw new InvalidOperationException($"could not sync the broker's Ra directory: exit {exit}: {stdout}{stderr}");
+    }
+
+    /// <summary>What <see cref="EnsureQuorumLeadersAsync"/> had to do: one line per queue elected, and the queues whose registration the broker had lost.</summary>
+    public sealed record LeaderRepair(IReadOnlyList<string> Nudged, IReadOnlyList<string> LostRegistration)
+    {
+        public static readonly LeaderRepair None = new([], []);
+    }
+
+    /// <summary>
+    /// After a restart, waits until every quorum queue of <paramref name="vhost"/> has a Raft leader, as an operator
+    /// restarting a broker checks with <c>rabbitmq-queues quorum_status</c>. A queue still a follower after
+    /// <paramref name="grace"/> gets <c>ra:trigger_election</c> (the workaround of rabbitmq/rabbitmq-server#10070). A
+    /// follower in term 0 is the broker's new, empty member of a queue whose registration it lost
+    /// (<see cref="PersistQuorumRegistrations"/>): electing it makes the empty member the queue, so such a queue is
+    /// reported in <see cref="LeaderRepair.LostRegistration"/> (the run's outcome says nothing about DeepSeekWatch); it is
+    /// elected all the same, so that the run can end.
+    /// </summary>
+    public async Task<LeaderRepair> EnsureQuorumLeadersAsync(string vhost, TimeSpan grace, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         var nudged = new List<string>();
+        var lost = new List<string>();
         while (true)
         {
-            var leaderless = QuorumQueues(vhost).Select(q => (Queue: q, State: RaftState(vhost, q))).Where(q => q.State != "leader").ToList();
+            var leaderless = QuorumQueues(vhost).Select(q => (Queue: q, State: RaftState(vhost, q))).Where(q => q.State.Role != "leader").ToList();
             if (leaderless.Count == 0)
-                return nudged;
+                return new LeaderRepair(nudged, lost);
             if (clock.Elapsed > timeout)
                 throw new TimeoutException($"quorum queues without a leader after {timeout}: {string.Join(", ", leaderless)}");
             if (clock.Elapsed > grace)
             {
                 foreach (var (queue, state) in leaderless)
                 {
-                    // For the investigation of Finding 6: the broker's consumers and channels just before the election.
-                    var before = nudged.Any(n => n.StartsWith(queue + " ", StringComparison.Ordinal)) ? "" : Diagnostics(vhost);
+                    var first = !nudged.Any(n => n.StartsWith(queue + " ", StringComparison.Ordinal));
+                    if (first && state is { Role: "follower", Term: 0 })
+                        lost.Add(queue);
+                    var before = first ? Diagnostics(vhost) : "";
                     Capture("rabbitmqctl", "-n", RabbitNode, "-t", "15", "eval",
                         $"{{ok, Q}} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"{vhost}\">>, queue, <<\"{queue}\">>)), ra:trigger_election(amqqueue:get_pid(Q)).");
-                    if (before.Length > 0)
-                        nudged.Add($"{queue} ({state}): election triggered\n  before it:\n{before}");
+                    if (first)
+                        nudged.Add($"{queue} ({state.Role}, term {state.Term?.ToString(CultureInfo.InvariantCulture) ?? "?"}): election triggered\n  before it:\n{before}");
                 }
             }
             await Task.Delay(500);
@@ -185,23 +210,27 @@ public sealed class ChaosServers : IDisposable
             .ToList();
     }
 
-    /// <summary>The local member's Raft state ("leader", "candidate", "follower", "noproc", ...), or "unknown".</summary>
-    private string RaftState(string vhost, string queue)
+    /// <summary>The local member's Raft role ("leader", "candidate", "follower", "noproc", ... or "unknown") and term.</summary>
+    private (string Role, long? Term) RaftState(string vhost, string queue)
     {
         var (exit, stdout, _) = Capture("rabbitmq-queues", "-n", RabbitNode, "-q", "-t", "15", "quorum_status", "-p", vhost, queue, "--formatter", "json");
         if (exit != 0)
-            return "unknown";
+            return ("unknown", null);
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(stdout);
             foreach (var member in doc.RootElement.EnumerateArray())
-                if (member.TryGetProperty("Raft State", out var state))
-                    return state.ToString();
+            {
+                if (!member.TryGetProperty("Raft State", out var state))
+                    continue;
+                long? term = member.TryGetProperty("Term", out var t) && long.TryParse(t.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+                return (state.ToString(), term);
+            }
         }
         catch (System.Text.Json.JsonException)
         {
         }
-        return "unknown";
+        return ("unknown", null);
     }
 
     private static (int Exit, string Stdout, string Stderr) Capture(string file, params string[] args)

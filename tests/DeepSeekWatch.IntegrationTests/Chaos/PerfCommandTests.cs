@@ -16,6 +16,8 @@ public sealed class PerfCommandTests
     [InlineData("--partitions", "0")]
     [InlineData("--partitions", "2")]
     [InlineData("--warmup", "-1")]
+    [InlineData("--ceiling-runs", "0")]
+    [InlineData("--ceiling-runs", "21")]
     public async Task Bad_perf_arguments_are_a_usage_error_that_names_the_option(params string[] args)
     {
         var result = await Cli.RunAsync(["perf", .. args]);
@@ -56,6 +58,16 @@ public sealed class PerfCommandTests
     }
 
     [Fact]
+    public async Task A_set_override_reaches_the_pipeline_runs_so_a_bad_value_stops_perf_naming_the_key()
+    {
+        var json = Repo.TempFile("perf.json");
+        var result = await Cli.RunAsync("perf", "--bars", "300", "--warmup", "0", "--out", json, "--set", "Bus:DetectorConcurrency=0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Bus:DetectorConcurrency", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(json));
+    }
+
+    [Fact]
     public async Task Perf_without_a_broker_measures_the_in_process_pipeline_and_writes_json_and_svg_and_png_charts()
     {
         var json = Repo.TempFile("perf.json");
@@ -69,7 +81,7 @@ public sealed class PerfCommandTests
         Assert.False(doc.RootElement.TryGetProperty("ceiling", out _));
         Assert.False(doc.RootElement.TryGetProperty("scaleOut", out _));
         Assert.Equal(1, doc.RootElement.GetProperty("partitions").GetInt32());
-        Assert.Equal(5_000, doc.RootElement.GetProperty("warmupBars").GetInt32());
+        Assert.Equal(40_000, doc.RootElement.GetProperty("warmupBars").GetInt32());
         Assert.True(inProcess.GetProperty("cpuMsPerMessage").GetDouble() > 0);
         Assert.Contains(doc.RootElement.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("warm-up:", StringComparison.Ordinal));
         Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
