@@ -8,7 +8,10 @@
 //       each queue's consumer acked and holds), prints HOLDING and waits until the connection dies (the broker kill).
 //   f6-repro drain --port P --state FILE [--out FILE]
 //       a fresh connection consumes every queue to empty (acks all) and reports per queue which numbers came back.
-//   f6-repro hold --port P --queues a,b [--seconds 120] [--log FILE]
+//       --late K: K more queues f6-lateNN created the same way 2 s later (so under a second old at the kill);
+//       --kill-pids a,b: SIGKILL those (the broker's beam.smp) right after HOLDING (--kill-after-ms to delay it).
+//   f6-repro publish --port P --queues a,b [--from 2001] [--count 10]   numbered messages with confirms
+//   f6-repro hold --port P --queues a,b [--seconds 120] [--stop-file F]
 //       the variant: basic.consume (prefetch 64, no ack) on the given queues before the election, logging what the
 //       client sees; the even-indexed queues keep their channel open after a failed consume, the odd ones close it.
 using System.Collections.Concurrent;
@@ -123,7 +126,9 @@ async Task<int> Prepare()
     Log($"HOLDING: each consumer acked {ack} and holds {prefetch} unacked; state in {opts.Str("state")}");
     if (opts.Has("kill-pids"))
     {
-        // kill -9 of the broker's VM right here, so the kill lands within milliseconds of HOLDING (round.sh passes the pids)
+        // kill -9 of the broker's VM right here, so the kill lands within milliseconds of HOLDING (round.sh passes the pids),
+        // or --kill-after-ms later
+        await Task.Delay(opts.Int("kill-after-ms", 0));
         foreach (var pid in opts.Str("kill-pids").Split(',', StringSplitOptions.RemoveEmptyEntries))
             Process.GetProcessById(int.Parse(pid, CultureInfo.InvariantCulture)).Kill();
         Log($"KILLED beam.smp {opts.Str("kill-pids")} (SIGKILL)");

@@ -54,7 +54,7 @@ trap cleanup EXIT
 raft_states() {
   ctl eval 'lists:foreach(fun(Q) -> {_, _, _, N} = amqqueue:get_name(Q), S = try element(1, sys:get_state(element(1, amqqueue:get_pid(Q)), 3000)) catch _:_ -> unknown end, io:format("~s ~p~n", [N, S]) end, rabbit_amqqueue:list(<<"/">>)), ok.' | grep -v '^ok$' | sort
 }
-quorum_status() { rabbitmq-queues -n "$node" -q -t 15 quorum_status "$1" --formatter json 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(",".join(m.get("Raft State","?") for m in d))' 2>/dev/null || echo unknown; }
+quorum_status() { rabbitmq-queues -n "$node" -q -t 15 quorum_status "$1" --formatter json 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(",".join(str(m.get("Raft State","?")) + " (term " + str(m.get("Term","?")) + ", last log index " + str(m.get("Last Log Index","?")) + ", commit index " + str(m.get("Commit Index","?")) + ")" for m in d))' 2>/dev/null || echo unknown; }
 elect() { ctl eval "{ok, Q} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"/\">>, queue, <<\"$1\">>)), ra:trigger_election(amqqueue:get_pid(Q))."; }
 wait_leaders() { # wait (up to $1 s) until every queue in the rest of the arguments is leader
   local t=$1; shift; local i=0
