@@ -27,10 +27,10 @@ internal static class PerfCommand
         var partitions = new Option<int>("--partitions") { Description = "Scale:Partitions (K detector partitions) of the end-to-end and latency runs on RabbitMQ; the in-process run always has one.", DefaultValueFactory = _ => 1 };
         var detectors = new Option<string?>("--detectors") { Description = "Comma-separated numbers of detector processes (run --role detector) to measure bars/s with, e.g. 1,2,3; needs --rabbitmq and --redis. They share max(2 x largest, --partitions) partitions." };
         var warmup = new Option<int>("--warmup") { Description = "Earlier-dated bars run through each pipeline run (same process and bus) before its clock starts, and messages through the ceiling once, unmeasured (JIT tier-up, what the bus builds on first use); 0 for none.", DefaultValueFactory = _ => 40_000 };
-        var ceilingRuns = new Option<int>("--ceiling-runs") { Description = "Runs of the broker ceiling; the fastest is the ceiling the end-to-end rate is compared with.", DefaultValueFactory = _ => 3 };
+        var runs = new Option<int>("--runs") { Description = "Runs of the broker ceiling and of the end-to-end pipeline; the fastest of each is compared.", DefaultValueFactory = _ => 3 };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, ceilingRuns,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -41,8 +41,8 @@ internal static class PerfCommand
                 r.AddError("--rate must be between 1 and 1000000");
             if (r.GetResult(seconds) is not null && r.GetValue(seconds) is < 1 or > 3600)
                 r.AddError("--latency-seconds must be between 1 and 3600");
-            if (r.GetResult(ceilingRuns) is not null && r.GetValue(ceilingRuns) is < 1 or > 20)
-                r.AddError("--ceiling-runs must be between 1 and 20");
+            if (r.GetResult(runs) is not null && r.GetValue(runs) is < 1 or > 20)
+                r.AddError("--runs must be between 1 and 20");
             if (r.GetResult(warmup) is not null && r.GetValue(warmup) is < 0 or > 10_000_000)
                 r.AddError("--warmup must be between 0 and 10000000");
             if (r.GetValue(rabbit) is { } hp && !TryHostPort(hp, out _, out _))
@@ -71,7 +71,7 @@ internal static class PerfCommand
             int[] counts = [];
             if (parse.GetValue(detectors) is { } list)
                 TryDetectors(list, out counts, out _);
-            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(ceilingRuns));
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(runs));
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
@@ -124,7 +124,7 @@ internal static class PerfCommand
 /// <param name="Overrides">Configuration given with the global <c>--set KEY=VALUE</c>, applied to every pipeline run (and the
 /// detector processes) after the settings perf chooses itself, e.g. <c>--set Bus:RabbitMq:PrefetchCount=128</c> to measure a
 /// tuning; <c>Bus:Transport</c> and <c>Store:Kind</c> stay perf's own (each run decides them).</param>
-internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null, int CeilingRuns = 1)
+internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null, int Runs = 1)
 {
     public int[] Detectors => DetectorCounts ?? [];
 

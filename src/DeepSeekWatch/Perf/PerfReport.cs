@@ -14,7 +14,7 @@ internal static class PerfReport
 {
     public const int PngWidth = 1200, PngHeight = 700;
     private const string NoLatency = "no latency measured (run with --rabbitmq and --redis)";
-    private static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"];
+    private static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#7f7f7f"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>Writes the three files; returns a note when the PNG could not be rendered (the JSON and SVG are written regardless).</summary>
@@ -35,9 +35,10 @@ internal static class PerfReport
             AlertLatencySaturated = Slim(result.AlertLatencySaturated),
             AlertFromBenchmarkFixed = Slim(result.AlertFromBenchmarkFixed),
             AlertFromBenchmarkSaturated = Slim(result.AlertFromBenchmarkSaturated),
+            BrokerLatencyFixed = Slim(result.BrokerLatencyFixed),
         };
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(slim, Json));
-        LatencySummary?[] series = [result.BarLatencyFixed, result.AlertLatencyFixed, result.BarLatencySaturated, result.AlertLatencySaturated, result.AlertFromBenchmarkFixed];
+        LatencySummary?[] series = [result.BarLatencyFixed, result.AlertLatencyFixed, result.BarLatencySaturated, result.AlertLatencySaturated, result.AlertFromBenchmarkFixed, result.BrokerLatencyFixed];
         File.WriteAllText(chartPath, Svg(series));
         try
         {

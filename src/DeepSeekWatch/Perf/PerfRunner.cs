@@ -48,7 +48,9 @@ internal sealed record PerfResult(
     int WarmupBars = 0,
     LatencySummary? AlertFromBenchmarkFixed = null,
     LatencySummary? AlertFromBenchmarkSaturated = null,
-    double[]? CeilingRuns = null);
+    double[]? CeilingRuns = null,
+    LatencySummary? BrokerLatencyFixed = null,
+    double[]? EndToEndRuns = null);
 
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
@@ -73,6 +75,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null, decidedFixed = null, decidedSat = null;
         IReadOnlyList<DetectorRun>? scaleOut = null;
         var ceilingRates = new List<double>();
+        var e2eRates = new List<double>();
+        LatencySummary? brokerFixed = null;
         if (options.RabbitHost is not null && options.Redis is not null)
         {
             if (Math.Min(options.Warmup, bars.Count) is > 0 and var warmCeiling)
@@ -83,18 +87,31 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             }
             // The broker's pace on a shared machine moves from run to run: the fastest of several runs is the ceiling, so
             // the ratio is not flattered by one slow run.
-            for (var run = 1; run <= options.CeilingRuns; run++)
+            for (var run = 1; run <= options.Runs; run++)
             {
                 var one = await CeilingAsync(bars.Count, barBytes, ct);
-                Print(one with { Name = $"{one.Name}, run {run} of {options.CeilingRuns}" });
+                Print(one with { Name = $"{one.Name}, run {run} of {options.Runs}" });
                 ceilingRates.Add(one.PerSecond);
                 if (ceiling is null || one.PerSecond > ceiling.PerSecond)
                     ceiling = one;
             }
-            if (options.CeilingRuns > 1)
-                _notes.Add($"broker ceiling: the fastest of {options.CeilingRuns} runs ({string.Join(", ", ceilingRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s)");
-            e2e = (await PipelineAsync("end-to-end (RabbitMQ + Redis)", bars, rate: null, rabbit: true, ct)).Throughput;
-            Print(e2e);
+            if (options.Runs > 1)
+                _notes.Add($"broker ceiling: the fastest of {options.Runs} runs ({string.Join(", ", ceilingRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s)");
+            // The broker's own latency at the fixed rate: the floor under the pipeline's figures at that rate.
+            brokerFixed = await BrokerLatencyAsync(options.Rate, options.LatencyRun, barBytes, ct);
+            Print(brokerFixed);
+            // The same for the pipeline (each run a fresh host and bus, warmed up): the fastest against the fastest.
+            for (var run = 1; run <= options.Runs; run++)
+            {
+                var one = (await PipelineAsync($"end-to-end (RabbitMQ + Redis), run {run} of {options.Runs}", bars, rate: null, rabbit: true, ct)).Throughput;
+                Print(one);
+                e2eRates.Add(one.PerSecond);
+                if (e2e is null || one.PerSecond > e2e.PerSecond)
+                    e2e = one;
+            }
+            e2e = e2e! with { Name = "end-to-end (RabbitMQ + Redis)" };
+            if (options.Runs > 1)
+                _notes.Add($"end to end: the fastest of {options.Runs} runs ({string.Join(", ", e2eRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} bars/s)");
             output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling!.PerSecond:F2}");
             var fixedCount = Math.Min(bars.Count, (int)(options.Rate * options.LatencyRun.TotalSeconds));
             (_, barFixed, alertFixed, decidedFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
@@ -127,7 +144,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null);
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null, brokerFixed, e2eRates.Count > 0 ? [.. e2eRates] : null);
     }
 
     private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s"
@@ -226,6 +243,58 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
         await pub.QueueDeleteAsync(queue, cancellationToken: ct);
         return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// The broker alone at <paramref name="rate"/> messages/s for <paramref name="duration"/>: plain RabbitMQ.Client as
+    /// in <see cref="CeilingAsync"/> (confirms, persistent, a quorum queue, prefetch 64), each message carrying the time of
+    /// its publish, timed from the publish to its delivery to the consumer. What the pipeline's latency at that rate
+    /// cannot go below: its bars take this hop, and an alert's bar this hop and more.
+    /// </summary>
+    private async Task<LatencySummary?> BrokerLatencyAsync(int rate, TimeSpan duration, int bytes, CancellationToken ct)
+    {
+        var count = Math.Max(1, (int)(rate * duration.TotalSeconds));
+        var factory = new ConnectionFactory { HostName = options.RabbitHost!, Port = options.RabbitPort, VirtualHost = options.VirtualHost };
+        var queue = $"dsw-perf-latency-{Guid.NewGuid():N}";
+        await using var pubConnection = await factory.CreateConnectionAsync("dsw-perf-latency-publisher", ct);
+        await using var subConnection = await factory.CreateConnectionAsync("dsw-perf-latency-consumer", ct);
+        await using var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+        await using var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
+        await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
+        await sub.BasicQosAsync(0, 64, false, ct);
+        var latencies = new double[count];
+        var received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(sub);
+        consumer.ReceivedAsync += async (_, e) =>
+        {
+            var at = Stopwatch.GetTimestamp();
+            var sent = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(e.Body.Span);
+            var n = Interlocked.Increment(ref received);
+            if (n <= count)
+                latencies[n - 1] = Stopwatch.GetElapsedTime(sent, at).TotalMilliseconds;
+            await sub.BasicAckAsync(e.DeliveryTag, false);
+            if (n == count)
+                done.TrySetResult();
+        };
+        await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
+        var props = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
+        var clock = Stopwatch.StartNew();
+        await Windowed.PublishAsync(count, async (i, token) =>
+        {
+            var wait = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+                await Task.Delay(wait, token);
+        }, _ =>
+        {
+            var body = new byte[bytes];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(body, Stopwatch.GetTimestamp());
+            return pub.BasicPublishAsync("", queue, mandatory: false, props, body, ct).AsTask();
+        }, ct);
+        var publishedIn = clock.Elapsed.TotalSeconds;
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
+        await pub.QueueDeleteAsync(queue, cancellationToken: ct);
+        return Summary($"broker alone at {rate}/s (RabbitMQ.Client, confirms, persistent, quorum queue): published -> delivered", rate, count / publishedIn, latencies);
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using DeepSeekWatch.Tests.Support;
 
 namespace DeepSeekWatch.IntegrationTests.Chaos;
 
-/// <summary>The <c>perf</c> command's argument checks and its in-process run (the broker runs are in docs/performance.md).</summary>
+/// <summary>The <c>perf</c> command's argument checks and its in-process run (a small broker run: <see cref="PerfOnRabbitMqAndRedisTests"/>; the measured ones are in docs/performance.md).</summary>
 public sealed class PerfCommandTests
 {
     [Theory]
@@ -16,8 +16,8 @@ public sealed class PerfCommandTests
     [InlineData("--partitions", "0")]
     [InlineData("--partitions", "2")]
     [InlineData("--warmup", "-1")]
-    [InlineData("--ceiling-runs", "0")]
-    [InlineData("--ceiling-runs", "21")]
+    [InlineData("--runs", "0")]
+    [InlineData("--runs", "21")]
     public async Task Bad_perf_arguments_are_a_usage_error_that_names_the_option(params string[] args)
     {
         var result = await Cli.RunAsync(["perf", .. args]);
@@ -87,5 +87,39 @@ public sealed class PerfCommandTests
         Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
         var png = File.ReadAllBytes(Path.ChangeExtension(json, ".png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+    }
+}
+
+/// <summary>The <c>perf</c> command against a real broker and Redis, small: every RabbitMQ figure is measured and written.</summary>
+[Collection(nameof(ServersCollection))]
+public sealed class PerfOnRabbitMqAndRedisTests
+{
+    [Fact]
+    public async Task Perf_against_RabbitMQ_and_Redis_measures_ceiling_end_to_end_broker_latency_and_writes_them()
+    {
+        var servers = Servers.Instance;
+        var vhost = servers.CreateVirtualHost($"perf-{Guid.NewGuid():N}");
+        var json = Repo.TempFile("perf.json");
+
+        var result = await Cli.RunAsync("perf", "--rabbitmq", $"{servers.RabbitHost}:{servers.RabbitPort}", "--redis", servers.RedisConfiguration, "--vhost", vhost,
+            "--bars", "600", "--warmup", "0", "--runs", "2", "--rate", "300", "--latency-seconds", "1", "--out", json);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        var runs = root.GetProperty("ceilingRuns").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        var e2eRuns = root.GetProperty("endToEndRuns").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.Equal(2, e2eRuns.Count);
+        // The fastest of the runs is the one compared.
+        Assert.Equal(runs.Max(), root.GetProperty("ceiling").GetProperty("perSecond").GetDouble(), 6);
+        Assert.Equal(e2eRuns.Max(), root.GetProperty("endToEnd").GetProperty("perSecond").GetDouble(), 6);
+        Assert.Equal(e2eRuns.Max() / runs.Max(), root.GetProperty("endToEndToCeiling").GetDouble(), 6);
+        Assert.Equal(600, root.GetProperty("endToEnd").GetProperty("messages").GetInt32());
+        var broker = root.GetProperty("brokerLatencyFixed");
+        Assert.Equal(300, broker.GetProperty("samples").GetInt32());
+        Assert.True(broker.GetProperty("p50").GetDouble() > 0 && broker.GetProperty("p50").GetDouble() <= broker.GetProperty("max").GetDouble());
+        Assert.Equal(300, root.GetProperty("barLatencyFixed").GetProperty("samples").GetInt32());
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("broker ceiling: the fastest of 2 runs", StringComparison.Ordinal));
     }
 }
