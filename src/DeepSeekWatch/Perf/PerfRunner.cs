@@ -212,14 +212,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     /// <summary>The broker's own ceiling: plain RabbitMQ.Client, confirms on, persistent, a durable quorum queue like the pipeline's.</summary>
     private async Task<Throughput> CeilingAsync(int count, int bytes, CancellationToken ct)
     {
-        var factory = new ConnectionFactory { HostName = options.RabbitHost!, Port = options.RabbitPort, VirtualHost = options.VirtualHost };
-        var queue = $"dsw-perf-ceiling-{Guid.NewGuid():N}";
-        await using var pubConnection = await factory.CreateConnectionAsync("dsw-perf-publisher", ct);
-        await using var subConnection = await factory.CreateConnectionAsync("dsw-perf-consumer", ct);
-        await using var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-        await using var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
-        await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
-        await sub.BasicQosAsync(0, 64, false, ct);
+        await using var plain = await PlainClient.OpenAsync(options, "ceiling", ct);
+        var (pub, sub, queue) = (plain.Publisher, plain.Consumer, plain.Queue);
         var body = new byte[bytes];
         Array.Fill(body, (byte)'x');
         var received = 0;
@@ -254,14 +248,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     private async Task<LatencySummary?> BrokerLatencyAsync(int rate, TimeSpan duration, int bytes, CancellationToken ct)
     {
         var count = Math.Max(1, (int)(rate * duration.TotalSeconds));
-        var factory = new ConnectionFactory { HostName = options.RabbitHost!, Port = options.RabbitPort, VirtualHost = options.VirtualHost };
-        var queue = $"dsw-perf-latency-{Guid.NewGuid():N}";
-        await using var pubConnection = await factory.CreateConnectionAsync("dsw-perf-latency-publisher", ct);
-        await using var subConnection = await factory.CreateConnectionAsync("dsw-perf-latency-consumer", ct);
-        await using var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-        await using var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
-        await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
-        await sub.BasicQosAsync(0, 64, false, ct);
+        await using var plain = await PlainClient.OpenAsync(options, "latency", ct);
+        var (pub, sub, queue) = (plain.Publisher, plain.Consumer, plain.Queue);
         var latencies = new double[count];
         var received = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -557,5 +545,48 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             where T : class => Task.CompletedTask;
 
         public Task ReceiveFault(ReceiveContext context, Exception exception) => Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The plain RabbitMQ.Client pair the broker's own figures are measured with: a publisher connection and channel with
+/// confirms (tracked), a consumer connection and channel with prefetch 64, and a fresh durable quorum queue like the
+/// pipeline's.
+/// </summary>
+internal sealed class PlainClient : IAsyncDisposable
+{
+    private readonly IConnection _pubConnection;
+    private readonly IConnection _subConnection;
+
+    private PlainClient(IConnection pubConnection, IConnection subConnection, IChannel publisher, IChannel consumer, string queue)
+    {
+        (_pubConnection, _subConnection, Publisher, Consumer, Queue) = (pubConnection, subConnection, publisher, consumer, queue);
+    }
+
+    public IChannel Publisher { get; }
+
+    public IChannel Consumer { get; }
+
+    public string Queue { get; }
+
+    public static async Task<PlainClient> OpenAsync(PerfOptions options, string purpose, CancellationToken ct)
+    {
+        var factory = new ConnectionFactory { HostName = options.RabbitHost!, Port = options.RabbitPort, VirtualHost = options.VirtualHost };
+        var queue = $"dsw-perf-{purpose}-{Guid.NewGuid():N}";
+        var pubConnection = await factory.CreateConnectionAsync($"dsw-perf-{purpose}-publisher", ct);
+        var subConnection = await factory.CreateConnectionAsync($"dsw-perf-{purpose}-consumer", ct);
+        var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+        var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
+        await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
+        await sub.BasicQosAsync(0, 64, false, ct);
+        return new PlainClient(pubConnection, subConnection, pub, sub, queue);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Publisher.DisposeAsync();
+        await Consumer.DisposeAsync();
+        await _pubConnection.DisposeAsync();
+        await _subConnection.DisposeAsync();
     }
 }
