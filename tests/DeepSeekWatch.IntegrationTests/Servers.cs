@@ -129,16 +129,23 @@ public sealed class Servers : IDisposable
 
     public static int Run(string file, string[] args, bool throwOnError = true)
     {
+        var (exit, stdout, stderr) = Capture(file, args);
+        if (throwOnError && exit != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {exit}: {stderr}{stdout}");
+        return exit;
+    }
+
+    /// <summary>Runs a tool to its end and returns its exit code and what it wrote.</summary>
+    public static (int Exit, string Stdout, string Stderr) Capture(string file, params string[] args)
+    {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
             info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        if (throwOnError && p.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {stderr}{stdout.Result}");
-        return p.ExitCode;
+        return (p.ExitCode, stdout, stderr.Result);
     }
 
     private static bool CanConnect(int port)

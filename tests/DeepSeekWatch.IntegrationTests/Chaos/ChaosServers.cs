@@ -121,14 +121,8 @@ public sealed class ChaosServers : IDisposable
     /// <summary>rabbitmqctl's own table of the vhost's queues (messages, unacknowledged, consumers), for a failing test's output.</summary>
     public string QueueReport(string vhost)
     {
-        var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-n", RabbitNode, "-q", "list_queues", "-p", vhost, "name", "type", "messages", "messages_unacknowledged", "consumers", "leader", "online" })
-            info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return stdout + stderr.Result;
+        var (_, stdout, stderr) = Capture("rabbitmqctl", "-n", RabbitNode, "-q", "list_queues", "-p", vhost, "name", "type", "messages", "messages_unacknowledged", "consumers", "leader", "online");
+        return stdout + stderr;
     }
 
     /// <summary>
@@ -233,17 +227,7 @@ public sealed class ChaosServers : IDisposable
         return ("unknown", null);
     }
 
-    private static (int Exit, string Stdout, string Stderr) Capture(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.Result);
-    }
+    private static (int Exit, string Stdout, string Stderr) Capture(string file, params string[] args) => Servers.Capture(file, args);
 
     /// <summary>Copies the broker's log files to <c>$DSW_CHAOS_LOGS/&lt;node&gt;</c> when that variable is set (for investigating a failure).</summary>
     public void SaveRabbitLogs()
