@@ -574,12 +574,24 @@ internal sealed class PlainClient : IAsyncDisposable
         var factory = new ConnectionFactory { HostName = options.RabbitHost!, Port = options.RabbitPort, VirtualHost = options.VirtualHost };
         var queue = $"dsw-perf-{purpose}-{Guid.NewGuid():N}";
         var pubConnection = await factory.CreateConnectionAsync($"dsw-perf-{purpose}-publisher", ct);
-        var subConnection = await factory.CreateConnectionAsync($"dsw-perf-{purpose}-consumer", ct);
-        var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-        var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
-        await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
-        await sub.BasicQosAsync(0, 64, false, ct);
-        return new PlainClient(pubConnection, subConnection, pub, sub, queue);
+        IConnection? subConnection = null;
+        try
+        {
+            subConnection = await factory.CreateConnectionAsync($"dsw-perf-{purpose}-consumer", ct);
+            // Channels close with their connections if what follows fails.
+            var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+            var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
+            await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
+            await sub.BasicQosAsync(0, 64, false, ct);
+            return new PlainClient(pubConnection, subConnection, pub, sub, queue);
+        }
+        catch
+        {
+            await pubConnection.DisposeAsync();
+            if (subConnection is not null)
+                await subConnection.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -68,7 +68,7 @@ public sealed class RunScope(PipelineActivity activity, bool replay)
 /// <summary>
 /// Feeds bars and AI headlines to the detector engine of the endpoint they arrived on, writes the alerts it decides to
 /// the store at once (one bus hop less between a bar and its alert being readable), and publishes what it decided.
-/// On RabbitMQ the endpoint takes several deliveries at once (<c>Bus:DetectorConcurrency</c>), and each waits for its
+/// With <c>Bus:DetectorConcurrency</c> above 1 on RabbitMQ the endpoint takes several deliveries at once, and each waits for its
 /// turn in the queue's order (<see cref="DeliverySequencer"/>): engine, store and publishes happen one message at a time,
 /// in order; deserialisation and acknowledgements overlap. A message that fails keeps its turn while it is retried; the
 /// retry (or a redelivery) gets the same outputs again from the engine slot, which remembers what each message caused,
@@ -94,9 +94,7 @@ public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope
                 market.Observe(bar);
             }
             var result = await slots.Detector(context.ReceiveContext.InputAddress).HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
-            foreach (var alert in result.Alerts)
-                await recorder.RecordAsync(alert, context.CancellationToken);
-            await DetectionPublisher.PublishAsync(context, result);
+            await DetectionPublisher.PublishAsync(context, result, recorder);
         }
         sequencer.Release(context.ReceiveContext);
     }
@@ -128,13 +126,18 @@ internal static class EngineRetry
         endpoint.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
 }
 
-/// <summary>Publishes what an engine decided: drops, then members and progress (partitioned), then alerts.</summary>
+/// <summary>
+/// What an engine decided leaves its consumer here: its alerts are written to the store first (readable before anything
+/// is delivered), then drops, members and progress (partitioned) and the alerts are published.
+/// </summary>
 internal static class DetectionPublisher
 {
-    public static async Task PublishAsync(ConsumeContext context, DetectionResult result)
+    public static async Task PublishAsync(ConsumeContext context, DetectionResult result, AlertRecorder recorder)
     {
         if (result.IsEmpty)
             return;
+        foreach (var alert in result.Alerts)
+            await recorder.RecordAsync(alert, context.CancellationToken);
         foreach (var drop in result.Drops)
             await context.Publish(drop, context.CancellationToken);
         foreach (var member in result.Members)
@@ -159,9 +162,7 @@ public sealed class SectorShockConsumer(DetectorSlots slots, RunScope scope, Ale
         if (scope.IsForeign(context))
             return;
         var result = await slots.Aggregator.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
-        foreach (var alert in result.Alerts)
-            await recorder.RecordAsync(alert, context.CancellationToken);
-        await DetectionPublisher.PublishAsync(context, result);
+        await DetectionPublisher.PublishAsync(context, result, recorder);
     }
 }
 
