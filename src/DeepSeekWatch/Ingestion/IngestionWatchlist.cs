@@ -3,9 +3,9 @@ using Microsoft.Extensions.Configuration;
 namespace DeepSeekWatch.Ingestion;
 
 /// <summary>
-/// The symbols ingestion polls: every group's symbols and benchmark from <c>Watchlist:Groups</c> (read directly until
-/// the watchlist options exist), the standing benchmarks SPY, QQQ, SOXX, SMH, and <c>Sources:Prices:ExtraSymbols</c>;
-/// or exactly <c>Sources:Prices:Symbols</c> when that is set.
+/// The symbols ingestion polls, in the order it polls them: every group's benchmark from <c>Watchlist:Groups</c> (read
+/// directly until the watchlist options exist) and the standing benchmarks SPY, QQQ, SOXX, SMH, then every group's
+/// symbols, then <c>Sources:Prices:ExtraSymbols</c>; or exactly <c>Sources:Prices:Symbols</c>, in its order, when that is set.
 /// </summary>
 public static class IngestionWatchlist
 {
@@ -25,14 +25,18 @@ public static class IngestionWatchlist
         var explicitSymbols = explicitList.Value is { } text ? text.Split(',') : explicitList.GetChildren().Select(c => c.Value ?? "").ToArray();
         if (explicitSymbols.Any(s => !string.IsNullOrWhiteSpace(s)))
             return explicitSymbols.Select(s => s.Trim().ToUpperInvariant()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        var symbols = new List<string>();
+        // Benchmarks first: a member's drop is judged against its benchmark's bar of the same session, so a cycle that
+        // fetches the benchmark before the members lets each member's bar be decided the moment it arrives (fetching
+        // it last made every member's alert wait for the rest of the cycle).
+        var benchmarks = new List<string>();
+        var members = new List<string>();
         var groups = configuration.GetSection("Watchlist:Groups").GetChildren().ToList();
         if (groups.Count == 0)
         {
             foreach (var (list, benchmark) in DefaultGroups.Values)
             {
-                symbols.AddRange(list);
-                symbols.Add(benchmark);
+                members.AddRange(list);
+                benchmarks.Add(benchmark);
             }
         }
         else
@@ -41,12 +45,14 @@ public static class IngestionWatchlist
             {
                 var listed = g.GetSection("Symbols");
                 // Accept both an array and a comma-separated string.
-                symbols.AddRange(listed.Value is { } csv ? csv.Split(',') : listed.GetChildren().Select(c => c.Value ?? ""));
+                members.AddRange(listed.Value is { } csv ? csv.Split(',') : listed.GetChildren().Select(c => c.Value ?? ""));
                 if (g["Benchmark"] is { } b)
-                    symbols.Add(b);
+                    benchmarks.Add(b);
             }
         }
+        var symbols = new List<string>(benchmarks);
         symbols.AddRange(StandingBenchmarks);
+        symbols.AddRange(members);
         var extra = configuration.GetSection("Sources:Prices:ExtraSymbols");
         symbols.AddRange(extra.Value is { } e ? e.Split(',') : extra.GetChildren().Select(c => c.Value ?? ""));
         return symbols.Select(s => s.Trim().ToUpperInvariant()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).ToList();

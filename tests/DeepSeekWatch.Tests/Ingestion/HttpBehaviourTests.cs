@@ -69,21 +69,21 @@ public class IngestionWatchlistTests
         new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
 
     [Fact]
-    public void Without_a_watchlist_the_default_groups_and_standing_benchmarks_are_polled_once_each()
+    public void Without_a_watchlist_the_default_groups_and_standing_benchmarks_are_polled_once_each_benchmarks_first()
     {
         var symbols = IngestionWatchlist.Symbols(Config());
         Assert.Equal(
-            ["AAPL", "MSFT", "GOOGL", "AMZN", "META", "NVDA", "TSLA", "SPY", "AVGO", "AMD", "QCOM", "ASML", "TSM", "MU", "INTC", "ARM", "QQQ", "SOXX", "SMH"],
+            ["SPY", "QQQ", "SOXX", "SMH", "AAPL", "MSFT", "GOOGL", "AMZN", "META", "NVDA", "TSLA", "AVGO", "AMD", "QCOM", "ASML", "TSM", "MU", "INTC", "ARM"],
             symbols);
     }
 
     [Fact]
-    public void Configured_groups_replace_the_defaults_and_keep_the_standing_benchmarks()
+    public void Configured_groups_replace_the_defaults_and_keep_the_standing_benchmarks_benchmarks_first()
     {
         var symbols = IngestionWatchlist.Symbols(Config(
             ("Watchlist:Groups:chips:Symbols:0", "nvda"), ("Watchlist:Groups:chips:Symbols:1", "AMD"), ("Watchlist:Groups:chips:Benchmark", "SOXX"),
             ("Sources:Prices:ExtraSymbols", "IBM")));
-        Assert.Equal(["NVDA", "AMD", "SOXX", "SPY", "QQQ", "SMH", "IBM"], symbols);
+        Assert.Equal(["SOXX", "SPY", "QQQ", "SMH", "NVDA", "AMD", "IBM"], symbols);
     }
 
     [Fact]
