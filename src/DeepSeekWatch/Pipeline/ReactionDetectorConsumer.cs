@@ -127,25 +127,40 @@ internal static class EngineRetry
 }
 
 /// <summary>
-/// What an engine decided leaves its consumer here: its alerts are written to the store first (readable before anything
-/// is delivered), then drops, members and progress (partitioned) and the alerts are published.
+/// What an engine decided leaves its consumer here. Its alerts are written to the store before they are published
+/// (readable before anything is delivered). The three kinds of output go to different endpoints and wait for their
+/// broker confirms side by side, not one after another: the alerts (stored, then published, in order), the drops, and
+/// the aggregator's inputs (members, then progress, in order, since the aggregator reads them in that order). The
+/// consumer returns, and its message is acknowledged, only once all of them are confirmed.
 /// </summary>
 internal static class DetectionPublisher
 {
-    public static async Task PublishAsync(ConsumeContext context, DetectionResult result, AlertRecorder recorder)
+    public static Task PublishAsync(ConsumeContext context, DetectionResult result, AlertRecorder recorder)
     {
         if (result.IsEmpty)
-            return;
-        foreach (var alert in result.Alerts)
+            return Task.CompletedTask;
+        var alerts = result.Alerts.Count > 0 ? AlertsAsync(context, result.Alerts, recorder) : Task.CompletedTask;
+        var drops = result.Drops.Count > 0 ? InOrderAsync(context, result.Drops, Array.Empty<DropDetected>()) : Task.CompletedTask;
+        var aggregator = result.Members.Count + result.Progress.Count > 0 ? InOrderAsync(context, result.Members, result.Progress) : Task.CompletedTask;
+        return Task.WhenAll(alerts, drops, aggregator);
+    }
+
+    private static async Task AlertsAsync(ConsumeContext context, IReadOnlyList<Alert> alerts, AlertRecorder recorder)
+    {
+        foreach (var alert in alerts)
             await recorder.RecordAsync(alert, context.CancellationToken);
-        foreach (var drop in result.Drops)
-            await context.Publish(drop, context.CancellationToken);
-        foreach (var member in result.Members)
-            await context.Publish(member, context.CancellationToken);
-        foreach (var progress in result.Progress)
-            await context.Publish(progress, context.CancellationToken);
-        foreach (var alert in result.Alerts)
+        foreach (var alert in alerts)
             await context.Publish(new AlertRaised(alert), context.CancellationToken);
+    }
+
+    private static async Task InOrderAsync<TFirst, TThen>(ConsumeContext context, IReadOnlyList<TFirst> first, IReadOnlyList<TThen> then)
+        where TFirst : class
+        where TThen : class
+    {
+        foreach (var message in first)
+            await context.Publish(message, context.CancellationToken);
+        foreach (var message in then)
+            await context.Publish(message, context.CancellationToken);
     }
 }
 
