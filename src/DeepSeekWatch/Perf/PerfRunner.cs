@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using DeepSeekWatch.Alerts;
 using DeepSeekWatch.Contracts;
+using DeepSeekWatch.Ingestion;
 using DeepSeekWatch.Pipeline;
 using DeepSeekWatch.Replay;
 using MassTransit;
@@ -50,7 +51,9 @@ internal sealed record PerfResult(
     LatencySummary? AlertFromBenchmarkSaturated = null,
     double[]? CeilingRuns = null,
     LatencySummary? BrokerLatencyFixed = null,
-    double[]? EndToEndRuns = null);
+    double[]? EndToEndRuns = null,
+    double[]? PairRatios = null,
+    double? PairRatioMedian = null);
 
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
@@ -77,6 +80,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var ceilingRates = new List<double>();
         var e2eRates = new List<double>();
         LatencySummary? brokerFixed = null;
+        double[]? pairRatios = null;
         if (options.RabbitHost is not null && options.Redis is not null)
         {
             if (Math.Min(options.Warmup, bars.Count) is > 0 and var warmCeiling)
@@ -85,8 +89,11 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 var warm = await CeilingAsync(warmCeiling, barBytes, ct);
                 Print(warm with { Name = "warm-up of the ceiling (not measured)" });
             }
-            // The broker's pace on a shared machine moves from run to run: the fastest of several runs is the ceiling, so
-            // the ratio is not flattered by one slow run.
+            // The broker's pace on a shared machine moves from run to run. The ceiling and the pipeline are run in
+            // turns (ceiling, pipeline, ceiling, pipeline, ...), so each pipeline run has a ceiling run measured just
+            // before it on the machine as it then was; the ratios of these pairs are reported with their median, beside
+            // the fastest pipeline run against the fastest ceiling run (neither side flattered by one slow run). Each
+            // pipeline run is a fresh host and bus, warmed up.
             for (var run = 1; run <= options.Runs; run++)
             {
                 var one = await CeilingAsync(bars.Count, barBytes, ct);
@@ -94,25 +101,25 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 ceilingRates.Add(one.PerSecond);
                 if (ceiling is null || one.PerSecond > ceiling.PerSecond)
                     ceiling = one;
+                var pipeline = (await PipelineAsync($"end-to-end (RabbitMQ + Redis), run {run} of {options.Runs}", bars, rate: null, rabbit: true, ct)).Throughput;
+                Print(pipeline);
+                e2eRates.Add(pipeline.PerSecond);
+                if (e2e is null || pipeline.PerSecond > e2e.PerSecond)
+                    e2e = pipeline;
+                output.WriteLine($"perf: run {run} of {options.Runs}: end to end / the ceiling just before it = {pipeline.PerSecond / one.PerSecond:F2}");
             }
+            e2e = e2e! with { Name = "end-to-end (RabbitMQ + Redis)" };
+            pairRatios = [.. e2eRates.Zip(ceilingRates, (p, c) => p / c)];
             if (options.Runs > 1)
+            {
                 _notes.Add($"broker ceiling: the fastest of {options.Runs} runs ({string.Join(", ", ceilingRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s)");
+                _notes.Add($"end to end: the fastest of {options.Runs} runs ({string.Join(", ", e2eRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} bars/s)");
+                _notes.Add($"end to end / the ceiling run just before it: {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} (median {Median(pairRatios):F2})");
+            }
+            output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling!.PerSecond:F2} (fastest / fastest); median of the run pairs = {Median(pairRatios):F2}");
             // The broker's own latency at the fixed rate: the floor under the pipeline's figures at that rate.
             brokerFixed = await BrokerLatencyAsync(options.Rate, options.LatencyRun, barBytes, ct);
             Print(brokerFixed);
-            // The same for the pipeline (each run a fresh host and bus, warmed up): the fastest against the fastest.
-            for (var run = 1; run <= options.Runs; run++)
-            {
-                var one = (await PipelineAsync($"end-to-end (RabbitMQ + Redis), run {run} of {options.Runs}", bars, rate: null, rabbit: true, ct)).Throughput;
-                Print(one);
-                e2eRates.Add(one.PerSecond);
-                if (e2e is null || one.PerSecond > e2e.PerSecond)
-                    e2e = one;
-            }
-            e2e = e2e! with { Name = "end-to-end (RabbitMQ + Redis)" };
-            if (options.Runs > 1)
-                _notes.Add($"end to end: the fastest of {options.Runs} runs ({string.Join(", ", e2eRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} bars/s)");
-            output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling!.PerSecond:F2}");
             var fixedCount = Math.Min(bars.Count, (int)(options.Rate * options.LatencyRun.TotalSeconds));
             (_, barFixed, alertFixed, decidedFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
             Print(barFixed);
@@ -144,7 +151,13 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null, brokerFixed, e2eRates.Count > 0 ? [.. e2eRates] : null);
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null, brokerFixed, e2eRates.Count > 0 ? [.. e2eRates] : null, pairRatios, pairRatios is { Length: > 0 } ? Median(pairRatios) : null);
+    }
+
+    internal static double Median(IReadOnlyCollection<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s"
@@ -166,7 +179,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 
     /// <summary>
     /// Bars for the watchlist's symbols on consecutive weekdays, each symbol a random walk with an occasional 8-20 %
-    /// drop so that the detector raises alerts to time. Deterministic (fixed seed).
+    /// drop so that the detector raises alerts to time. Deterministic (fixed seed). Each session's bars come in the
+    /// order the price poller publishes them: benchmarks first.
     /// </summary>
     internal static List<PriceBarObserved> SyntheticBars(int count)
     {
@@ -175,22 +189,30 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var price = symbols.ToDictionary(s => s, _ => 100m + random.Next(0, 300));
         var bars = new List<PriceBarObserved>(count);
         var day = new DateTimeOffset(2020, 1, 2, 14, 30, 0, TimeSpan.Zero);
+        var session = new List<PriceBarObserved>(symbols.Length);
         while (bars.Count < count)
         {
+            session.Clear();
             foreach (var s in symbols)
             {
-                if (bars.Count == count)
-                    break;
                 var open = price[s];
                 var move = random.NextDouble() < 0.01 ? -(0.08 + (random.NextDouble() * 0.12)) : (random.NextDouble() - 0.5) * 0.03;
                 var close = Math.Round(open * (decimal)(1 + move), 2);
                 price[s] = close;
-                bars.Add(new PriceBarObserved($"perf-{s}-{day:yyyyMMdd}", "perf", s, "1d", day, day.AddHours(6.5), open, Math.Max(open, close) * 1.002m, Math.Min(open, close) * 0.998m, close, 1_000_000 + random.Next(0, 9_000_000), Replay: true));
+                session.Add(new PriceBarObserved($"perf-{s}-{day:yyyyMMdd}", "perf", s, "1d", day, day.AddHours(6.5), open, Math.Max(open, close) * 1.002m, Math.Min(open, close) * 0.998m, close, 1_000_000 + random.Next(0, 9_000_000), Replay: true));
             }
+            bars.AddRange(InPollOrder(session).Take(count - bars.Count));
             day = day.AddDays(day.DayOfWeek == DayOfWeek.Friday ? 3 : 1);
         }
         return bars;
     }
+
+    /// <summary>The price poller's order within a cycle (<see cref="IngestionWatchlist.Symbols"/>: benchmarks first), which the tape follows.</summary>
+    private static readonly Dictionary<string, int> PollRank = IngestionWatchlist.Symbols(new ConfigurationBuilder().Build())
+        .Select((symbol, i) => (symbol, i)).ToDictionary(x => x.symbol, x => x.i, StringComparer.Ordinal);
+
+    internal static IEnumerable<PriceBarObserved> InPollOrder(IEnumerable<PriceBarObserved> session) =>
+        session.OrderBy(b => PollRank.GetValueOrDefault(b.Symbol, int.MaxValue));
 
     /// <summary>Size of a bar as MassTransit puts it on the wire (its JSON envelope), to size the ceiling's messages alike.</summary>
     private static int EnvelopeBytes(PriceBarObserved bar) => Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(new
@@ -415,7 +437,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 close[s] = open;
             }
         }
-        return perDay.SelectMany(d => d).Skip((days * symbols.Length) - count).ToList();
+        return perDay.SelectMany(InPollOrder).Skip((days * symbols.Length) - count).ToList();
     }
 
     private static LatencySummary? Summary(string name, double offered, double achieved, double[] ms)

@@ -116,6 +116,10 @@ public sealed class PerfOnRabbitMqAndRedisTests
         Assert.Equal(e2eRuns.Max(), root.GetProperty("endToEnd").GetProperty("perSecond").GetDouble(), 6);
         Assert.Equal(e2eRuns.Max() / runs.Max(), root.GetProperty("endToEndToCeiling").GetDouble(), 6);
         Assert.Equal(600, root.GetProperty("endToEnd").GetProperty("messages").GetInt32());
+        // Each pipeline run is paired with the ceiling run just before it; their median ratio is reported too.
+        var pairs = root.GetProperty("pairRatios").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.Equal([e2eRuns[0] / runs[0], e2eRuns[1] / runs[1]], pairs);
+        Assert.Equal((pairs[0] + pairs[1]) / 2, root.GetProperty("pairRatioMedian").GetDouble(), 6);
         var broker = root.GetProperty("brokerLatencyFixed");
         Assert.Equal(300, broker.GetProperty("samples").GetInt32());
         Assert.True(broker.GetProperty("p50").GetDouble() > 0 && broker.GetProperty("p50").GetDouble() <= broker.GetProperty("max").GetDouble());

@@ -1,0 +1,53 @@
+using DeepSeekWatch.Ingestion;
+using DeepSeekWatch.Perf;
+using Microsoft.Extensions.Configuration;
+
+namespace DeepSeekWatch.Tests.Perf;
+
+/// <summary>The perf tape publishes each session's bars in the price poller's order (benchmarks first), like the service.</summary>
+public class SyntheticTapeTests
+{
+    private static readonly List<string> PollOrder = [.. IngestionWatchlist.Symbols(new ConfigurationBuilder().Build())];
+
+    [Fact]
+    public void Measured_bars_come_in_the_pollers_order_within_each_session()
+    {
+        var bars = PerfRunner.SyntheticBars(3_000);
+
+        Assert.Equal(3_000, bars.Count);
+        foreach (var session in bars.GroupBy(b => b.Start))
+        {
+            var ranks = session.Select(b => PollOrder.IndexOf(b.Symbol)).ToList();
+            Assert.DoesNotContain(-1, ranks);
+            Assert.Equal(ranks.Order(), ranks);
+        }
+        Assert.Equal("SPY", bars[0].Symbol);
+    }
+
+    [Fact]
+    public void Warm_up_bars_come_in_the_pollers_order_and_end_where_the_measured_bars_begin()
+    {
+        var measured = PerfRunner.SyntheticBars(1_500);
+        var warmup = PerfRunner.WarmupBars(3_000, measured);
+
+        Assert.Equal(3_000, warmup.Count);
+        Assert.True(warmup[^1].Start < measured[0].Start);
+        foreach (var session in warmup.GroupBy(b => b.Start))
+        {
+            var ranks = session.Select(b => PollOrder.IndexOf(b.Symbol)).ToList();
+            Assert.Equal(ranks.Order(), ranks);
+        }
+        foreach (var first in measured.GroupBy(b => b.Symbol).Select(g => g.First()))
+            Assert.Equal(first.Open, warmup.Last(b => b.Symbol == first.Symbol).Close);
+    }
+}
+
+public class PerfMedianTests
+{
+    [Theory]
+    [InlineData(new[] { 0.52 }, 0.52)]
+    [InlineData(new[] { 0.61, 0.44, 0.50 }, 0.50)]
+    [InlineData(new[] { 0.40, 0.60, 0.45, 0.55 }, 0.50)]
+    public void The_median_of_the_run_pairs_is_the_middle_value_or_the_mean_of_the_middle_two(double[] ratios, double median) =>
+        Assert.Equal(median, PerfRunner.Median(ratios), 10);
+}
