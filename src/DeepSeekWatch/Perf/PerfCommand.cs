@@ -26,8 +26,8 @@ internal static class PerfCommand
         var png = new Option<string?>("--png") { Description = "Where to write the latency chart as PNG; default: beside --out." };
         var partitions = new Option<int>("--partitions") { Description = "Scale:Partitions (K detector partitions) of the end-to-end and latency runs on RabbitMQ; the in-process run always has one.", DefaultValueFactory = _ => 1 };
         var detectors = new Option<string?>("--detectors") { Description = "Comma-separated numbers of detector processes (run --role detector) to measure bars/s with, e.g. 1,2,3; needs --rabbitmq and --redis. They share max(2 x largest, --partitions) partitions." };
-        var warmup = new Option<int>("--warmup") { Description = "Earlier-dated bars run through each pipeline run (same process and bus) before its clock starts, and messages through the ceiling once, unmeasured (JIT tier-up, what the bus builds on first use); 0 for none.", DefaultValueFactory = _ => 40_000 };
-        var runs = new Option<int>("--runs") { Description = "Runs of the broker ceiling and of the end-to-end pipeline; the fastest of each is compared.", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "Earlier-dated bars run through each pipeline run (same process and bus) before its clock starts, and as many messages through the ceiling before each ceiling run, unmeasured (JIT tier-up, what the bus builds on first use, the wake of the previous run on the broker); 0 for none.", DefaultValueFactory = _ => 40_000 };
+        var runs = new Option<int>("--runs") { Description = "Runs of the broker ceiling and of the end-to-end pipeline, in turns; the fastest of each is compared, and each pipeline run with the ceiling run just before it (median of these ratios).", DefaultValueFactory = _ => 3 };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
             rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs,

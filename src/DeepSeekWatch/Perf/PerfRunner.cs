@@ -67,7 +67,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var bars = SyntheticBars(options.Bars);
         _warmup = WarmupBars(options.Warmup, bars);
         if (_warmup.Count > 0)
-            _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed; the ceiling is run once unmeasured with {Math.Min(options.Warmup, bars.Count):N0} messages first");
+            _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed (a latency run publishes the last {SettleSeconds} s of them at its own rate); each ceiling run follows an unmeasured run of {Math.Min(options.Warmup, bars.Count):N0} messages");
         if (options.Overrides is { Count: > 0 } overrides)
             _notes.Add("configuration overrides (--set) of every pipeline run: " + string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}")));
         var barBytes = EnvelopeBytes(bars[0]);
@@ -83,19 +83,21 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         double[]? pairRatios = null;
         if (options.RabbitHost is not null && options.Redis is not null)
         {
-            if (Math.Min(options.Warmup, bars.Count) is > 0 and var warmCeiling)
-            {
-                // The ceiling's own client code is cold too: warm it alike, so the ratio compares warm with warm.
-                var warm = await CeilingAsync(warmCeiling, barBytes, ct);
-                Print(warm with { Name = "warm-up of the ceiling (not measured)" });
-            }
+            var warmCeiling = Math.Min(options.Warmup, bars.Count);
             // The broker's pace on a shared machine moves from run to run. The ceiling and the pipeline are run in
             // turns (ceiling, pipeline, ceiling, pipeline, ...), so each pipeline run has a ceiling run measured just
             // before it on the machine as it then was; the ratios of these pairs are reported with their median, beside
             // the fastest pipeline run against the fastest ceiling run (neither side flattered by one slow run). Each
-            // pipeline run is a fresh host and bus, warmed up.
+            // measured run follows its own unmeasured warm-up on the same broker: the pipeline's warm-up bars on its
+            // fresh host and bus, and as many messages through the ceiling's client, so that neither is measured in
+            // the wake of the other's work on the broker (nor with cold client code).
             for (var run = 1; run <= options.Runs; run++)
             {
+                if (warmCeiling > 0)
+                {
+                    var warm = await CeilingAsync(warmCeiling, barBytes, ct);
+                    Print(warm with { Name = $"warm-up of the ceiling before run {run} (not measured)" });
+                }
                 var one = await CeilingAsync(bars.Count, barBytes, ct);
                 Print(one with { Name = $"{one.Name}, run {run} of {options.Runs}" });
                 ceilingRates.Add(one.PerSecond);
@@ -323,8 +325,13 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         var timing = new Timing();
-        builder.Services.AddSingleton<IAlertStoredListener>(timing);
-        builder.Services.AddReceiveObserver(_ => timing);
+        if (rate is not null)
+        {
+            // Only the latency runs time messages: a throughput run carries no instrumentation the ceiling's client
+            // does not (no receive observer, no timestamps kept per bar).
+            builder.Services.AddSingleton<IAlertStoredListener>(timing);
+            builder.Services.AddReceiveObserver(_ => timing);
+        }
         builder.Services.AddReplay(builder.Configuration, notify: false);
         using var host = builder.Build();
         await host.StartAsync(ct);
@@ -337,10 +344,13 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             {
                 // Unmeasured: JIT tier-up of the hot path and what MassTransit, System.Text.Json and the store build
                 // per bus on first use happen here, not in the middle of the measured run.
-                await PublishAllAsync(bus, clock, _warmup, ct);
-                using var warm = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                warm.CancelAfter(TimeSpan.FromMinutes(5));
-                await activity.WhenIdleAsync(warm.Token);
+                // A latency run is measured in the steady state of its rate: the last SettleSeconds of the warm-up bars
+                // are published at that rate (after the rest, as fast as they go, has been consumed), so the measured
+                // seconds do not begin in the wake of a burst on the broker.
+                var settle = rate is { } paced ? Math.Min(_warmup.Count, paced * SettleSeconds) : 0;
+                await PublishAllAsync(bus, clock, _warmup[..^settle], null, activity, ct);
+                if (settle > 0)
+                    await PublishAllAsync(bus, clock, _warmup[^settle..], rate, activity, ct);
             }
             var published = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             var bySymbolDay = new ConcurrentDictionary<(string, DateOnly), long>();
@@ -349,17 +359,21 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var total = Stopwatch.StartNew();
             await Windowed.PublishAsync(bars.Count, async (i, token) =>
             {
+                var bar = bars[i];
                 if (rate is { } r)
                 {
                     var wait = TimeSpan.FromSeconds((double)i / r) - total.Elapsed;
                     if (wait > TimeSpan.FromMilliseconds(1))
                         await Task.Delay(wait, token);
+                    clock.Set(bar.End);
+                    var now = Stopwatch.GetTimestamp();
+                    published[bar.EventId] = now;
+                    bySymbolDay[(bar.Symbol, DateOnly.FromDateTime(bar.Start.UtcDateTime))] = now;
                 }
-                var bar = bars[i];
-                clock.Set(bar.End);
-                var now = Stopwatch.GetTimestamp();
-                published[bar.EventId] = now;
-                bySymbolDay[(bar.Symbol, DateOnly.FromDateTime(bar.Start.UtcDateTime))] = now;
+                else
+                {
+                    clock.Set(bar.End);
+                }
             }, i => bus.Publish(bars[i], ct), ct);
             var publishedIn = total.Elapsed.TotalSeconds;
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -390,12 +404,23 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         }
     }
 
-    private static Task PublishAllAsync(IBus bus, VirtualClock clock, List<PriceBarObserved> bars, CancellationToken ct) =>
-        Windowed.PublishAsync(bars.Count, (i, _) =>
+    /// <summary>Seconds of a latency run's warm-up published at the run's rate, just before its measured seconds.</summary>
+    internal const int SettleSeconds = 3;
+
+    /// <summary>Publishes <paramref name="bars"/> (unmeasured) as fast as they go or at <paramref name="rate"/>/s, and waits until the pipeline is idle.</summary>
+    private static async Task PublishAllAsync(IBus bus, VirtualClock clock, List<PriceBarObserved> bars, int? rate, PipelineActivity activity, CancellationToken ct)
+    {
+        var started = Stopwatch.StartNew();
+        await Windowed.PublishAsync(bars.Count, async (i, token) =>
         {
+            if (rate is { } r && TimeSpan.FromSeconds((double)i / r) - started.Elapsed is var wait && wait > TimeSpan.FromMilliseconds(1))
+                await Task.Delay(wait, token);
             clock.Set(bars[i].End);
-            return ValueTask.CompletedTask;
         }, i => bus.Publish(bars[i], ct), ct);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        idle.CancelAfter(TimeSpan.FromMinutes(5));
+        await activity.WhenIdleAsync(idle.Token);
+    }
 
     /// <summary>
     /// <paramref name="count"/> bars of the same symbols on the weekdays before <paramref name="measured"/> begins
