@@ -55,6 +55,15 @@ internal sealed record PerfResult(
     double[]? PairRatios = null,
     double? PairRatioMedian = null);
 
+/// <summary>The garbage collector's pause time and collection counts of this process, to tell a run's GC work apart.</summary>
+internal readonly record struct GcCounts(TimeSpan Paused, int Gen0, int Gen1, int Gen2)
+{
+    public static GcCounts Now() => new(GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    public string Since(GcCounts before) =>
+        $"GC paused {(Paused - before.Paused).TotalMilliseconds:F0} ms in {Gen0 - before.Gen0} collections (gen 1: {Gen1 - before.Gen1}, gen 2: {Gen2 - before.Gen2})";
+}
+
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 {
@@ -356,6 +365,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var bySymbolDay = new ConcurrentDictionary<(string, DateOnly), long>();
             var cpu = ProcessCpu();
             var jit = System.Runtime.JitInfo.GetCompilationTime();
+            var gc = GcCounts.Now();
             var total = Stopwatch.StartNew();
             await Windowed.PublishAsync(bars.Count, async (i, token) =>
             {
@@ -381,6 +391,11 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             await activity.WhenIdleAsync(idle.Token);
             var seconds = total.Elapsed.TotalSeconds;
             var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds, (ProcessCpu() - cpu).TotalMilliseconds / bars.Count, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds, publishedIn);
+            // This process's garbage collections during the run: a stall in the latency figures that the broker alone
+            // does not show is either here or in the scheduling of the process's threads.
+            var gcNote = $"{name}: {GcCounts.Now().Since(gc)} during the run";
+            output.WriteLine($"perf: {gcNote}");
+            _notes.Add(gcNote);
             if (rate is null)
                 return (throughput, null, null, null);
             var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value).TotalMilliseconds).ToArray();

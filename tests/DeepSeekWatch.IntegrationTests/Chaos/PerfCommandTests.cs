@@ -125,5 +125,8 @@ public sealed class PerfOnRabbitMqAndRedisTests
         Assert.True(broker.GetProperty("p50").GetDouble() > 0 && broker.GetProperty("p50").GetDouble() <= broker.GetProperty("max").GetDouble());
         Assert.Equal(300, root.GetProperty("barLatencyFixed").GetProperty("samples").GetInt32());
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("broker ceiling: the fastest of 2 runs", StringComparison.Ordinal));
+        // Every pipeline run reports this process's GC work during it, to tell a stall in the process from one in the broker.
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("end-to-end (RabbitMQ + Redis), run 2 of 2: GC paused ", StringComparison.Ordinal));
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: GC paused ", StringComparison.Ordinal));
     }
 }

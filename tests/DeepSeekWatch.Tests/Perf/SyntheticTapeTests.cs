@@ -51,3 +51,15 @@ public class PerfMedianTests
     public void The_median_of_the_run_pairs_is_the_middle_value_or_the_mean_of_the_middle_two(double[] ratios, double median) =>
         Assert.Equal(median, PerfRunner.Median(ratios), 10);
 }
+
+public class GcCountsTests
+{
+    [Fact]
+    public void A_runs_GC_work_is_the_difference_of_the_counts_before_and_after_it()
+    {
+        var before = new GcCounts(TimeSpan.FromMilliseconds(100), 10, 3, 1);
+        var after = new GcCounts(TimeSpan.FromMilliseconds(312.4), 46, 5, 2);
+
+        Assert.Equal("GC paused 212 ms in 36 collections (gen 1: 2, gen 2: 1)", after.Since(before));
+    }
+}
