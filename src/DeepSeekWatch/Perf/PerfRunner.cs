@@ -368,6 +368,10 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var cpu = ProcessCpu();
             var jit = System.Runtime.JitInfo.GetCompilationTime();
             var gc = GcCounts.Now();
+            // A latency run on RabbitMQ runs a plain-client probe beside it, at ProbeRate msg/s on its own quorum queue
+            // of the same broker from this process: a stall the probe also shows is the broker's or the machine's (or
+            // this process's threads'), one it does not show is MassTransit's or the pipeline's.
+            var probe = rabbit && rate is { } probeFor ? BrokerLatencyAsync(ProbeRate, TimeSpan.FromSeconds(bars.Count / (double)probeFor), EnvelopeBytes(bars[0]), ct) : null;
             var total = Stopwatch.StartNew();
             await Windowed.PublishAsync(bars.Count, async (i, token) =>
             {
@@ -398,6 +402,12 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var gcNote = $"{name}: {GcCounts.Now().Since(gc)} during the run";
             output.WriteLine($"perf: {gcNote}");
             _notes.Add(gcNote);
+            if (probe is not null && await probe is { } beside)
+            {
+                var probeNote = $"{name}: broker alone at {ProbeRate}/s during the run (plain client, same process): n={beside.Samples}, p50 {beside.P50:F2} ms, p99 {beside.P99:F2} ms, max {beside.Max:F2} ms";
+                output.WriteLine($"perf: {probeNote}");
+                _notes.Add(probeNote);
+            }
             if (rate is null)
                 return (throughput, null, null, null);
             var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value).TotalMilliseconds).ToArray();
@@ -420,6 +430,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 await PerfBroker.DeleteQueuesAsync(options, endpointPrefix, options.Partitions, _notes);
         }
     }
+
+    /// <summary>Messages per second of the plain-client probe that runs beside each latency run on RabbitMQ.</summary>
+    internal const int ProbeRate = 100;
 
     /// <summary>Seconds of a latency run's warm-up published at the run's rate, just before its measured seconds.</summary>
     internal const int SettleSeconds = 3;

@@ -128,5 +128,7 @@ public sealed class PerfOnRabbitMqAndRedisTests
         // Every pipeline run reports this process's GC work during it, to tell a stall in the process from one in the broker.
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("end-to-end (RabbitMQ + Redis), run 2 of 2: GC paused ", StringComparison.Ordinal));
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: GC paused ", StringComparison.Ordinal));
+        // Beside each latency run, a plain-client probe through the same broker tells the broker's stalls from the pipeline's.
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: broker alone at 100/s during the run (plain client, same process): n=100, ", StringComparison.Ordinal));
     }
 }
