@@ -133,7 +133,11 @@ public sealed class DashboardOnRealPrometheusTests(ITestOutputHelper output)
     private static async Task<QueryResult> QueryAsync(HttpClient http, string query)
     {
         using var response = await http.GetAsync(new Uri("api/v1/query?query=" + Uri.EscapeDataString(query), UriKind.Relative));
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var text = await response.Content.ReadAsStringAsync();
+        // While it starts, Prometheus answers "Service Unavailable" in plain text: not ready yet, not a result.
+        if (!text.TrimStart().StartsWith('{'))
+            return new QueryResult($"HTTP {(int)response.StatusCode}: {text[..Math.Min(text.Length, 200)]}", []);
+        var body = JsonNode.Parse(text)!;
         if (body["status"]?.GetValue<string>() != "success")
             return new QueryResult($"{body["errorType"]}: {body["error"]}", []);
         var data = body["data"]!;
