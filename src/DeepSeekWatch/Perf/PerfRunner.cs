@@ -303,12 +303,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
         var props = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
         var clock = Stopwatch.StartNew();
-        await Windowed.PublishAsync(count, async (i, token) =>
-        {
-            var wait = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
-            if (wait > TimeSpan.FromMilliseconds(1))
-                await Task.Delay(wait, token);
-        }, _ =>
+        await Windowed.PublishAsync(count, (i, token) => Windowed.PaceAsync(i, rate, clock, token), _ =>
         {
             var body = new byte[bytes];
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(body, Stopwatch.GetTimestamp());
@@ -378,9 +373,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 var bar = bars[i];
                 if (rate is { } r)
                 {
-                    var wait = TimeSpan.FromSeconds((double)i / r) - total.Elapsed;
-                    if (wait > TimeSpan.FromMilliseconds(1))
-                        await Task.Delay(wait, token);
+                    await Windowed.PaceAsync(i, r, total, token);
                     clock.Set(bar.End);
                     var now = Stopwatch.GetTimestamp();
                     published[bar.EventId] = now;
@@ -397,8 +390,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             await activity.WhenIdleAsync(idle.Token);
             var seconds = total.Elapsed.TotalSeconds;
             var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds, (ProcessCpu() - cpu).TotalMilliseconds / bars.Count, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds, publishedIn);
-            // This process's garbage collections during the run: a stall in the latency figures that the broker alone
-            // does not show is either here or in the scheduling of the process's threads.
+            // This process's garbage collections during the run, to tell a GC pause from the other stalls the latency
+            // figures can show (the probe's, or one only on the pipeline's path).
             var gcNote = $"{name}: {GcCounts.Now().Since(gc)} during the run";
             output.WriteLine($"perf: {gcNote}");
             _notes.Add(gcNote);
@@ -443,8 +436,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var started = Stopwatch.StartNew();
         await Windowed.PublishAsync(bars.Count, async (i, token) =>
         {
-            if (rate is { } r && TimeSpan.FromSeconds((double)i / r) - started.Elapsed is var wait && wait > TimeSpan.FromMilliseconds(1))
-                await Task.Delay(wait, token);
+            if (rate is { } r)
+                await Windowed.PaceAsync(i, r, started, token);
             clock.Set(bars[i].End);
         }, i => bus.Publish(bars[i], ct), ct);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);

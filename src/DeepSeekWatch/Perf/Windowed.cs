@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DeepSeekWatch.Perf;
 
 /// <summary>
@@ -8,6 +10,14 @@ internal static class Windowed
 {
     /// <summary>Publishes awaiting their confirm at once.</summary>
     public const int Size = 256;
+
+    /// <summary>Waits until item <paramref name="i"/> is due at <paramref name="rate"/> per second since <paramref name="since"/> started (no wait under a millisecond, or when behind).</summary>
+    public static async ValueTask PaceAsync(int i, int rate, Stopwatch since, CancellationToken ct)
+    {
+        var wait = TimeSpan.FromSeconds((double)i / rate) - since.Elapsed;
+        if (wait > TimeSpan.FromMilliseconds(1))
+            await Task.Delay(wait, ct);
+    }
 
     /// <summary>
     /// Calls <paramref name="publish"/> for 0 .. <paramref name="count"/> − 1 with at most <see cref="Size"/> in flight;
