@@ -60,14 +60,52 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         Assert.Equal(streamAfterFirst, await db.StreamLengthAsync($"{prefix}alerts:stream"));
     }
 
-    [Fact]
-    public async Task Messages_redelivered_after_consumer_failures_neither_duplicate_nor_lose_an_alert()
+    /// <summary>
+    /// The broker's own view of the consumers: the detector's queues take <c>Bus:RabbitMq:DetectorPrefetchCount</c>
+    /// unacknowledged messages (default 256), every other endpoint <c>Bus:RabbitMq:PrefetchCount</c> (default 64) —
+    /// with one detector queue and with partitions (each partition's queue and the aggregator's).
+    /// </summary>
+    [Theory]
+    [InlineData(1, null, 256)]
+    [InlineData(1, "32", 32)]
+    [InlineData(2, null, 256)]
+    public async Task The_detectors_queues_get_their_own_prefetch_and_the_other_endpoints_the_common_one(int partitions, string? detectorPrefetch, int expected)
     {
-        var vhost = _servers.CreateVirtualHost($"redeliver-{Guid.NewGuid():N}");
-        var prefix = $"t{Guid.NewGuid():N}:";
-        var expected = await Cli.ReplayAsync(Repo.SampleTape);
+        var vhost = _servers.CreateVirtualHost($"prefetch-{Guid.NewGuid():N}");
+        var settings = Settings(Production(vhost, $"t{Guid.NewGuid():N}:"));
+        settings["Scale:Partitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (detectorPrefetch is not null)
+            settings["Bus:RabbitMq:DetectorPrefetchCount"] = detectorPrefetch;
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddReplay(builder.Configuration, notify: false);
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var (exit, stdout, stderr) = Servers.Capture("rabbitmqctl", "-n", _servers.RabbitNode, "-q", "list_consumers", "-p", vhost, "queue_name", "prefetch_count");
+            Assert.True(exit == 0, stderr);
+            var prefetch = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(line => line.Split('\t'))
+                .Where(f => f.Length == 2 && int.TryParse(f[1], out _))
+                .ToDictionary(f => f[0], f => int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));
+            string[] detectorQueues = partitions == 1
+                ? ["deepseekwatch-reaction-detector"]
+                : [.. Enumerable.Range(0, partitions).Select(p => $"deepseekwatch-reaction-detector-{p}"), "deepseekwatch-sector-shock"];
+            foreach (var queue in detectorQueues)
+                Assert.True(prefetch.TryGetValue(queue, out var n) && n == expected, $"{queue}: {stdout}");
+            Assert.Equal(64, prefetch["deepseekwatch-alert-store"]);
+            // The pipeline's other endpoints (MassTransit's own temporary bus queue is not one of them).
+            Assert.All(prefetch.Where(kv => kv.Key.StartsWith("deepseekwatch-", StringComparison.Ordinal) && !detectorQueues.Contains(kv.Key)), kv => Assert.Equal(64, kv.Value));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
 
-        var args = Production(vhost, prefix);
+    private static Dictionary<string, string?> Settings(string[] args)
+    {
         var settings = new Dictionary<string, string?>();
         for (var i = 0; i < args.Length; i += 2)
         {
@@ -79,6 +117,17 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         }
         settings["Bus:Transport"] = "rabbitmq";
         settings["Store:Kind"] = "redis";
+        return settings;
+    }
+
+    [Fact]
+    public async Task Messages_redelivered_after_consumer_failures_neither_duplicate_nor_lose_an_alert()
+    {
+        var vhost = _servers.CreateVirtualHost($"redeliver-{Guid.NewGuid():N}");
+        var prefix = $"t{Guid.NewGuid():N}:";
+        var expected = await Cli.ReplayAsync(Repo.SampleTape);
+
+        var settings = Settings(Production(vhost, prefix));
         // Several deliveries at once: a failed message keeps its turn while it is retried, nothing overtakes it.
         settings["Bus:DetectorConcurrency"] = "8";
 

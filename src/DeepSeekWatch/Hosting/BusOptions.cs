@@ -47,8 +47,16 @@ public sealed class RabbitMqOptions
     /// <summary><c>Bus:RabbitMq:QuorumQueues</c>: declare receive endpoints as durable quorum queues (default true).</summary>
     public bool QuorumQueues { get; set; } = true;
 
-    /// <summary><c>Bus:RabbitMq:PrefetchCount</c>: unacknowledged messages per endpoint (default 64).</summary>
+    /// <summary><c>Bus:RabbitMq:PrefetchCount</c>: unacknowledged messages per endpoint (default 64), except the detector's.</summary>
     public int PrefetchCount { get; set; } = 64;
+
+    /// <summary>
+    /// <c>Bus:RabbitMq:DetectorPrefetchCount</c>: unacknowledged messages on the detector's queues (the one detector
+    /// endpoint, or each partition's and the sector-shock aggregator's), default 256. Each has a single active consumer
+    /// that takes one message at a time, and a quorum queue gives a consumer its next message only once an earlier
+    /// acknowledgement is committed, so a wider window keeps it fed (docs/performance.md, "Results with the stall notes").
+    /// </summary>
+    public int DetectorPrefetchCount { get; set; } = 256;
 }
 
 internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
@@ -77,6 +85,8 @@ internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
                 errors.Add("Bus:RabbitMq:Username: is empty");
             if (r.PrefetchCount is < 1 or > 10_000)
                 errors.Add($"Bus:RabbitMq:PrefetchCount: {r.PrefetchCount} must be between 1 and 10000");
+            if (r.DetectorPrefetchCount is < 1 or > 10_000)
+                errors.Add($"Bus:RabbitMq:DetectorPrefetchCount: {r.DetectorPrefetchCount} must be between 1 and 10000");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

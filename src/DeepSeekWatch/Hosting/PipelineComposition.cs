@@ -131,7 +131,10 @@ public static class PipelineComposition
                             rabbit.SetQuorumQueue();
                         // One detector engine per queue: only one consumer of it may be active across all instances.
                         if (name == topology.DetectorEndpoint(0))
+                        {
                             rabbit.SingleActiveConsumer = true;
+                            rabbit.PrefetchCount = o.DetectorPrefetchCount;
+                        }
                     }
                 });
                 x.UsingRabbitMq((context, cfg) =>
@@ -242,7 +245,7 @@ public static class PipelineComposition
     private static void ConfigureEngineEndpoint(IRabbitMqReceiveEndpointConfigurator e, BusOptions o)
     {
         e.ConfigureConsumeTopology = false;
-        e.PrefetchCount = o.RabbitMq.PrefetchCount;
+        e.PrefetchCount = o.RabbitMq.DetectorPrefetchCount;
         e.ConcurrentMessageLimit = 1;
         if (o.RabbitMq.QuorumQueues)
             e.SetQuorumQueue();

@@ -105,6 +105,17 @@ public class ReplayCommandTests
         Assert.Contains(key, result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Bus:RabbitMq:PrefetchCount=0", "Bus:RabbitMq:PrefetchCount")]
+    [InlineData("Bus:RabbitMq:DetectorPrefetchCount=0", "Bus:RabbitMq:DetectorPrefetchCount")]
+    [InlineData("Bus:RabbitMq:DetectorPrefetchCount=10001", "Bus:RabbitMq:DetectorPrefetchCount")]
+    public async Task Bad_RabbitMQ_settings_stop_start_up_naming_the_key_before_any_connection(string setting, string key)
+    {
+        var result = await Cli.RunAsync("replay", Repo.SampleTape, "--max", "--transport", "rabbitmq", "--set", "Bus:RabbitMq:Port=1", "--set", setting);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(key, result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_paced_replay_gives_the_same_alerts_as_an_unpaced_one()
     {
