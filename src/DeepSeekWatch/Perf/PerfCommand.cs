@@ -128,6 +128,17 @@ internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string Vi
 {
     public int[] Detectors => DetectorCounts ?? [];
 
+    /// <summary>
+    /// The plain client's prefetch: the detector queue's (<c>Bus:RabbitMq:DetectorPrefetchCount</c>, from <c>--set</c> or
+    /// its default), so that the ceiling and the pipeline's detector consume with the same window of unacknowledged
+    /// messages.
+    /// </summary>
+    public ushort ConsumerPrefetch =>
+        Overrides?.FirstOrDefault(o => string.Equals(o.Key, "Bus:RabbitMq:DetectorPrefetchCount", StringComparison.OrdinalIgnoreCase)).Value is { } set
+        && ushort.TryParse(set, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefetch) && prefetch > 0
+            ? prefetch
+            : (ushort)new DeepSeekWatch.Hosting.RabbitMqOptions().DetectorPrefetchCount;
+
     /// <summary><paramref name="settings"/> with <see cref="Overrides"/> applied (but not to the transport and store kind).</summary>
     public Dictionary<string, string?> WithOverrides(Dictionary<string, string?> settings)
     {

@@ -81,7 +81,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             _notes.Add("configuration overrides (--set) of every pipeline run: " + string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}")));
         var barBytes = EnvelopeBytes(bars[0]);
         output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes"
-            + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ" : ""));
+            + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ, consumer prefetch {options.ConsumerPrefetch} (detector queue and plain client)" : ""));
 
         Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
         LatencySummary? barFixed = null, alertFixed = null, barSat = null, alertSat = null, decidedFixed = null, decidedSat = null;
@@ -403,7 +403,18 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             }
             if (rate is null)
                 return (throughput, null, null, null);
-            var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value).TotalMilliseconds).ToArray();
+            var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value.Consumed).TotalMilliseconds).ToArray();
+            if (Stalls.Describe(name, published, timing.Consumed, StallMs) is { } stallNote)
+            {
+                output.WriteLine($"perf: {stallNote}");
+                _notes.Add(stallNote);
+            }
+            var measured = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            if (Stalls.ConsumeTime(name, measured, seconds) is { } consumeNote)
+            {
+                output.WriteLine($"perf: {consumeNote}");
+                _notes.Add(consumeNote);
+            }
             var alertLatency = timing.StoredAlerts.Where(s => s.Symbol is not null && bySymbolDay.ContainsKey((s.Symbol, s.Session))).Select(s => Stopwatch.GetElapsedTime(bySymbolDay[(s.Symbol!, s.Session)], s.At).TotalMilliseconds).Where(ms => ms >= 0).ToArray();
             if (alertLatency.Length == 0)
                 _notes.Add($"{name}: no alert could be matched to its bar");
@@ -426,6 +437,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 
     /// <summary>Messages per second of the plain-client probe that runs beside each latency run on RabbitMQ.</summary>
     internal const int ProbeRate = 100;
+
+    /// <summary>A bar slower than this from publish to consumed counts in a latency run's stall note (the alert target's budget).</summary>
+    internal const double StallMs = 25;
 
     /// <summary>Seconds of a latency run's warm-up published at the run's rate, just before its measured seconds.</summary>
     internal const int SettleSeconds = 3;
@@ -590,7 +604,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     /// <summary>Stopwatch timestamps of bars consumed by the detector and of alerts stored.</summary>
     private sealed class Timing : IAlertStoredListener, IReceiveObserver
     {
-        public ConcurrentDictionary<string, long> Consumed { get; } = new(StringComparer.Ordinal);
+        /// <summary>Per bar: when the detector's consumer finished it, when MassTransit received it, and how long the consumer took.</summary>
+        public ConcurrentDictionary<string, BarTimes> Consumed { get; } = new(StringComparer.Ordinal);
 
         private readonly ConcurrentDictionary<(string Id, int Revision), (string? Symbol, string? Benchmark, DateOnly Session, long At)> _stored = new();
 
@@ -607,7 +622,10 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             where T : class
         {
             if (context.Message is PriceBarObserved bar)
-                Consumed.TryAdd(bar.EventId, Stopwatch.GetTimestamp());
+            {
+                var now = Stopwatch.GetTimestamp();
+                Consumed.TryAdd(bar.EventId, new BarTimes(now, now - (long)(context.ReceiveContext.ElapsedTime.TotalSeconds * Stopwatch.Frequency), duration.TotalMilliseconds));
+            }
             return Task.CompletedTask;
         }
 
@@ -620,8 +638,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 
 /// <summary>
 /// The plain RabbitMQ.Client pair the broker's own figures are measured with: a publisher connection and channel with
-/// confirms (tracked), a consumer connection and channel with prefetch 64, and a fresh durable quorum queue like the
-/// pipeline's.
+/// confirms (tracked), a consumer connection and channel with the pipeline's prefetch
+/// (<see cref="PerfOptions.ConsumerPrefetch"/>), and a fresh durable quorum queue like the pipeline's.
 /// </summary>
 internal sealed class PlainClient : IAsyncDisposable
 {
@@ -652,7 +670,7 @@ internal sealed class PlainClient : IAsyncDisposable
             var pub = await pubConnection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
             var sub = await subConnection.CreateChannelAsync(cancellationToken: ct);
             await pub.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct);
-            await sub.BasicQosAsync(0, 64, false, ct);
+            await sub.BasicQosAsync(0, options.ConsumerPrefetch, false, ct);
             return new PlainClient(pubConnection, subConnection, pub, sub, queue);
         }
         catch

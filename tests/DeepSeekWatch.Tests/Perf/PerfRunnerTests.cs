@@ -63,3 +63,23 @@ public class GcCountsTests
         Assert.Equal("GC paused 212 ms in 36 collections (gen 1: 2, gen 2: 1)", after.Since(before));
     }
 }
+
+/// <summary>The plain client of the ceiling consumes with the detector queue's prefetch, so both sides have the same window.</summary>
+public class PerfPrefetchTests
+{
+    private static PerfOptions With(params (string Key, string? Value)[] overrides) =>
+        new("127.0.0.1", 5672, "/", null, 1_000, 1_000, TimeSpan.FromSeconds(1), Overrides: overrides.ToDictionary(o => o.Key, o => o.Value));
+
+    [Fact]
+    public void Without_a_setting_the_ceiling_uses_the_detectors_default_prefetch()
+    {
+        Assert.Equal(new DeepSeekWatch.Hosting.RabbitMqOptions().DetectorPrefetchCount, With().ConsumerPrefetch);
+    }
+
+    [Fact]
+    public void A_prefetch_set_for_the_detector_is_the_ceilings_too()
+    {
+        Assert.Equal(32, With(("bus:rabbitmq:detectorprefetchcount", "32")).ConsumerPrefetch);
+        Assert.Equal(new DeepSeekWatch.Hosting.RabbitMqOptions().DetectorPrefetchCount, With(("Bus:RabbitMq:DetectorPrefetchCount", "many")).ConsumerPrefetch);
+    }
+}
