@@ -154,6 +154,135 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         Assert.Equal(expected.Count, await redis.GetDatabase().SortedSetLengthAsync($"{prefix}alerts:by-time"));
     }
 
+    /// <summary>
+    /// With several deliveries at once, a message's outputs are confirmed outside its turn: while the first alert's store
+    /// write is held back, the detector goes on to the bars behind it (in the queue's order), and the replay still ends
+    /// with the embedded pair's alerts to the figure. Had the turn waited for the outputs, the engine could not move on
+    /// until the write was let go.
+    /// </summary>
+    [Fact]
+    public async Task A_slow_output_does_not_hold_the_next_deliveries_turn()
+    {
+        var vhost = _servers.CreateVirtualHost($"overtake-{Guid.NewGuid():N}");
+        var prefix = $"t{Guid.NewGuid():N}:";
+        var expected = await Cli.ReplayAsync(Repo.SampleTape);
+        var settings = Settings(Production(vhost, prefix));
+        settings["Bus:DetectorConcurrency"] = "8";
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        var progress = new EngineProgress();
+        builder.Services.AddSingleton<DetectionEngineFactory>(sp => _ => new CountingEngine(
+            new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults()), Detection.Markets.NyseCalendar.SessionsBetween), progress));
+        var gated = new GatedStore(progress, further: 5, wait: TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton<IAlertStore>(sp => gated.Over(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp)));
+        builder.Services.AddReplay(builder.Configuration, notify: false);
+        using var host = builder.Build();
+        await host.StartAsync();
+        var events = TapeReader.ReadFile(Repo.SampleTape).Events;
+        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(events, ReplayPace.Max, TimeSpan.FromMinutes(5), null, CancellationToken.None);
+        await host.StopAsync();
+
+        Assert.True(gated.Held, "no alert write was held");
+        Assert.True(gated.Overtaken, $"the engine saw {gated.SeenWhileHeld} more message(s) while the first alert's write was held, not {5}");
+        Assert.Equal(0, outcome.Faulted);
+        Assert.Equal(expected.Select(AlertJson.Serialize), outcome.Alerts.Select(AlertJson.Serialize));
+    }
+
+    private sealed class EngineProgress
+    {
+        private long _seen;
+        private TaskCompletionSource _moved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Seen => Interlocked.Read(ref _seen);
+
+        public void Saw()
+        {
+            Interlocked.Increment(ref _seen);
+            Interlocked.Exchange(ref _moved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
+        /// <summary>Completes at the engine's next message.</summary>
+        public Task Moved => Volatile.Read(ref _moved).Task;
+    }
+
+    private sealed class CountingEngine(IDetectionEngine inner, EngineProgress progress) : IDetectionEngine
+    {
+        public DetectionResult OnBar(PriceBarObserved bar)
+        {
+            progress.Saw();
+            return inner.OnBar(bar);
+        }
+
+        public DetectionResult OnHeadline(AiHeadlineDetected headline)
+        {
+            progress.Saw();
+            return inner.OnHeadline(headline);
+        }
+
+        public DetectionResult OnClock(DateTimeOffset now)
+        {
+            progress.Saw();
+            return inner.OnClock(now);
+        }
+    }
+
+    /// <summary>Holds the first alert write until the engine has seen <c>further</c> more messages, or <c>wait</c> has passed.</summary>
+    private sealed class GatedStore(EngineProgress progress, int further, TimeSpan wait)
+    {
+        private int _first;
+
+        public bool Held { get; private set; }
+
+        public bool Overtaken { get; private set; }
+
+        public long SeenWhileHeld { get; private set; }
+
+        public IAlertStore Over(IAlertStore inner) => new Store(inner, this);
+
+        private async Task HoldAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _first, 1) != 0)
+                return;
+            Held = true;
+            var at = progress.Seen;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(wait);
+            try
+            {
+                while (true)
+                {
+                    // Take the signal before looking, so that a message seen in between is not missed.
+                    var moved = progress.Moved;
+                    if (progress.Seen >= at + further)
+                        break;
+                    await moved.WaitAsync(timeout.Token);
+                }
+                Overtaken = true;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            SeenWhileHeld = progress.Seen - at;
+        }
+
+        private sealed class Store(IAlertStore inner, GatedStore gate) : IAlertStore
+        {
+            public async Task<AlertWriteOutcome> UpsertAsync(Alert alert, CancellationToken cancellationToken = default)
+            {
+                await gate.HoldAsync(cancellationToken);
+                return await inner.UpsertAsync(alert, cancellationToken);
+            }
+
+            public Task<Alert?> GetAsync(string alertId, CancellationToken cancellationToken = default) => inner.GetAsync(alertId, cancellationToken);
+
+            public Task<IReadOnlyList<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+            public Task<IReadOnlyList<Alert>> ReadStreamAsync(int count, CancellationToken cancellationToken = default) => inner.ReadStreamAsync(count, cancellationToken);
+
+            public Task<bool> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
+        }
+    }
+
     private sealed class FaultCounter
     {
         public int Engine;

@@ -54,7 +54,8 @@ public sealed class RabbitMqOptions
     /// <c>Bus:RabbitMq:DetectorPrefetchCount</c>: unacknowledged messages on the detector's queues (the one detector
     /// endpoint, or each partition's and the sector-shock aggregator's), default 256. Each has a single active consumer
     /// that takes one message at a time, and a quorum queue gives a consumer its next message only once an earlier
-    /// acknowledgement is committed, so a wider window keeps it fed (docs/performance.md, "Results with the stall notes").
+    /// acknowledgement is committed, so a wider window keeps it fed (docs/performance.md, "Results with the detector's
+    /// prefetch").
     /// </summary>
     public int DetectorPrefetchCount { get; set; } = 256;
 }

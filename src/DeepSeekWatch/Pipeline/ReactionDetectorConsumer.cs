@@ -69,10 +69,15 @@ public sealed class RunScope(PipelineActivity activity, bool replay)
 /// Feeds bars and AI headlines to the detector engine of the endpoint they arrived on, writes the alerts it decides to
 /// the store at once (one bus hop less between a bar and its alert being readable), and publishes what it decided.
 /// With <c>Bus:DetectorConcurrency</c> above 1 on RabbitMQ the endpoint takes several deliveries at once, and each waits for its
-/// turn in the queue's order (<see cref="DeliverySequencer"/>): engine, store and publishes happen one message at a time,
-/// in order; deserialisation and acknowledgements overlap. A message that fails keeps its turn while it is retried; the
-/// retry (or a redelivery) gets the same outputs again from the engine slot, which remembers what each message caused,
-/// and writes and publishes them again (the store and the delivery planner are idempotent by alert id and revision).
+/// turn in the queue's order (<see cref="DeliverySequencer"/>): the engine sees one message at a time, in order, and each
+/// message's outputs are started in its turn; their store write and broker confirms are awaited after it, so a slow
+/// output holds back only its own acknowledgement, not the next delivery's turn. Deserialisation and acknowledgements
+/// overlap too. Outputs of neighbouring messages may therefore be confirmed out of order; the store keeps an alert's
+/// highest revision and the delivery planner skips a stale one, so a later revision is never overwritten by an earlier.
+/// A message that fails in its turn keeps the turn while it is retried; one whose outputs fail is retried after its turn
+/// has passed. Either way the retry (or a redelivery) gets the same outputs again from the engine slot, which remembers
+/// what each message caused, and writes and publishes them again (the store and the delivery planner are idempotent by
+/// alert id and revision).
 /// </summary>
 public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope, MarketState market, PipelineMetrics metrics, AlertRecorder recorder, DeliverySequencer sequencer)
     : IConsumer<PriceBarObserved>, IConsumer<AiHeadlineDetected>, IConsumer<ClockAdvanced>
@@ -94,7 +99,12 @@ public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope
                 market.Observe(bar);
             }
             var result = await slots.Detector(context.ReceiveContext.InputAddress).HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
-            await DetectionPublisher.PublishAsync(context, result, recorder);
+            // The outputs are started in turn, and their store write and broker confirms are awaited after it: the
+            // next delivery's turn need not wait for them (this one is acknowledged only once they are confirmed).
+            var outputs = DetectionPublisher.PublishAsync(context, result, recorder);
+            sequencer.Release(context.ReceiveContext);
+            await outputs;
+            return;
         }
         sequencer.Release(context.ReceiveContext);
     }
