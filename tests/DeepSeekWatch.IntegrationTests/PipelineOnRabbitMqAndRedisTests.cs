@@ -127,25 +127,15 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         var prefix = $"t{Guid.NewGuid():N}:";
         var expected = await Cli.ReplayAsync(Repo.SampleTape);
 
-        var settings = Settings(Production(vhost, prefix));
         // Several deliveries at once: a failed message keeps its turn while it is retried, nothing overtakes it.
-        settings["Bus:DetectorConcurrency"] = "8";
-
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
         var faults = new FaultCounter();
-        builder.Services.AddSingleton(faults);
-        // Fail after the work is done, the way a lost acknowledgement looks: the engine has moved on and the
-        // store holds the write, and the message comes again.
-        builder.Services.AddSingleton<DetectionEngineFactory>(sp => _ => new FailingOnceEngine(
-            new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults()), Detection.Markets.NyseCalendar.SessionsBetween), faults));
-        builder.Services.AddSingleton<IAlertStore>(sp => new FailingOnceStore(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp), faults));
-        builder.Services.AddReplay(builder.Configuration, notify: false);
-        using var host = builder.Build();
-        await host.StartAsync();
-        var events = TapeReader.ReadFile(Repo.SampleTape).Events;
-        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(events, ReplayPace.Max, TimeSpan.FromMinutes(5), null, CancellationToken.None);
-        await host.StopAsync();
+        var outcome = await ReplayWithEightAtOnceAsync(vhost, prefix, services =>
+        {
+            // Fail after the work is done, the way a lost acknowledgement looks: the engine has moved on and the
+            // store holds the write, and the message comes again.
+            services.AddSingleton<DetectionEngineFactory>(sp => _ => new FailingOnceEngine(Detector(), faults));
+            services.AddSingleton<IAlertStore>(sp => new FailingOnceStore(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp), faults));
+        });
 
         Assert.True(faults.Engine > 0 && faults.Store > 0, $"faults injected: engine {faults.Engine}, store {faults.Store}");
         Assert.Equal(0, outcome.Faulted);
@@ -166,27 +156,39 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         var vhost = _servers.CreateVirtualHost($"overtake-{Guid.NewGuid():N}");
         var prefix = $"t{Guid.NewGuid():N}:";
         var expected = await Cli.ReplayAsync(Repo.SampleTape);
-        var settings = Settings(Production(vhost, prefix));
-        settings["Bus:DetectorConcurrency"] = "8";
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
         var progress = new EngineProgress();
-        builder.Services.AddSingleton<DetectionEngineFactory>(sp => _ => new CountingEngine(
-            new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults()), Detection.Markets.NyseCalendar.SessionsBetween), progress));
         var gated = new GatedStore(progress, further: 5, wait: TimeSpan.FromSeconds(30));
-        builder.Services.AddSingleton<IAlertStore>(sp => gated.Over(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp)));
-        builder.Services.AddReplay(builder.Configuration, notify: false);
-        using var host = builder.Build();
-        await host.StartAsync();
-        var events = TapeReader.ReadFile(Repo.SampleTape).Events;
-        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(events, ReplayPace.Max, TimeSpan.FromMinutes(5), null, CancellationToken.None);
-        await host.StopAsync();
+        var outcome = await ReplayWithEightAtOnceAsync(vhost, prefix, services =>
+        {
+            services.AddSingleton<DetectionEngineFactory>(sp => _ => new CountingEngine(Detector(), progress));
+            services.AddSingleton<IAlertStore>(sp => gated.Over(ActivatorUtilities.CreateInstance<RedisAlertStore>(sp)));
+        });
 
         Assert.True(gated.Held, "no alert write was held");
         Assert.True(gated.Overtaken, $"the engine saw {gated.SeenWhileHeld} more message(s) while the first alert's write was held, not {5}");
         Assert.Equal(0, outcome.Faulted);
         Assert.Equal(expected.Select(AlertJson.Serialize), outcome.Alerts.Select(AlertJson.Serialize));
     }
+
+    /// <summary>The sample tape replayed on RabbitMQ and Redis with the detector taking 8 deliveries at once, and the services given.</summary>
+    private async Task<ReplayOutcome> ReplayWithEightAtOnceAsync(string vhost, string prefix, Action<IServiceCollection> services)
+    {
+        var settings = Settings(Production(vhost, prefix));
+        settings["Bus:DetectorConcurrency"] = "8";
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        services(builder.Services);
+        builder.Services.AddReplay(builder.Configuration, notify: false);
+        using var host = builder.Build();
+        await host.StartAsync();
+        var events = TapeReader.ReadFile(Repo.SampleTape).Events;
+        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(events, ReplayPace.Max, TimeSpan.FromMinutes(5), null, CancellationToken.None);
+        await host.StopAsync();
+        return outcome;
+    }
+
+    private static IDetectionEngine Detector() =>
+        new Detection.Reaction.ReactionDetector(new Detection.Reaction.DetectionOptions(), new Watchlist(WatchlistOptions.Defaults()), Detection.Markets.NyseCalendar.SessionsBetween);
 
     private sealed class EngineProgress
     {
