@@ -403,13 +403,14 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             }
             if (rate is null)
                 return (throughput, null, null, null);
-            var barLatency = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value.Consumed).TotalMilliseconds).ToArray();
-            if (Stalls.Describe(name, published, timing.Consumed, StallMs) is { } stallNote)
+            // The measured bars (the receive observer also saw the warm-up's).
+            var measured = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            var barLatency = measured.Select(kv => Stopwatch.GetElapsedTime(published[kv.Key], kv.Value.Consumed).TotalMilliseconds).ToArray();
+            if (Stalls.Describe(name, published, measured, StallMs) is { } stallNote)
             {
                 output.WriteLine($"perf: {stallNote}");
                 _notes.Add(stallNote);
             }
-            var measured = timing.Consumed.Where(kv => published.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
             if (Stalls.ConsumeTime(name, measured, seconds) is { } consumeNote)
             {
                 output.WriteLine($"perf: {consumeNote}");
@@ -638,7 +639,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 
 /// <summary>
 /// The plain RabbitMQ.Client pair the broker's own figures are measured with: a publisher connection and channel with
-/// confirms (tracked), a consumer connection and channel with the pipeline's prefetch
+/// confirms (tracked), a consumer connection and channel with the detector queue's prefetch
 /// (<see cref="PerfOptions.ConsumerPrefetch"/>), and a fresh durable quorum queue like the pipeline's.
 /// </summary>
 internal sealed class PlainClient : IAsyncDisposable

@@ -130,5 +130,9 @@ public sealed class PerfOnRabbitMqAndRedisTests
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: GC paused ", StringComparison.Ordinal));
         // Beside each latency run, a plain-client probe through the same broker tells the broker's stalls from the pipeline's.
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: broker alone at 100/s during the run (plain client, same process): n=100, ", StringComparison.Ordinal));
+        // Each latency run says where its slow bars' time went, and how long the detector's consumer itself took over its bars.
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: no bar took over 25 ms", StringComparison.Ordinal)
+            || System.Text.RegularExpressions.Regex.IsMatch(n.GetString()!, @"^latency at 300/s: \d+ bars over 25 ms from publish to consumed, in \d+ episode"));
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: the detector's consumer took ", StringComparison.Ordinal) && n.GetString()!.Contains(" over 300 bars in a ", StringComparison.Ordinal));
     }
 }
