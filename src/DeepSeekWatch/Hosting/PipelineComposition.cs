@@ -146,6 +146,13 @@ public static class PipelineComposition
                         h.Password(o.Password);
                         h.PublisherConfirmation = true;
                     });
+                    // Raw JSON is written (type and ids in AMQP headers); the envelope is still read, so messages of
+                    // either form (an instance set to envelope, or left in a queue) are consumed.
+                    const RawSerializerOptions raw = RawSerializerOptions.AddTransportHeaders | RawSerializerOptions.CopyHeaders;
+                    if (o.IsRawSerializer)
+                        cfg.UseRawJsonSerializer(raw);
+                    else
+                        cfg.UseRawJsonDeserializer(raw);
                     if (topology.Partitioned)
                         ConfigurePartitions(context, cfg, topology, settings.Consumers);
                     cfg.ConfigureEndpoints(context);

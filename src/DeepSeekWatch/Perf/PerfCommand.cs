@@ -139,6 +139,12 @@ internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string Vi
             ? prefetch
             : (ushort)new DeepSeekWatch.Hosting.RabbitMqOptions().DetectorPrefetchCount;
 
+    /// <summary>Whether the pipeline runs write raw JSON (<c>Bus:RabbitMq:Serializer</c> from <c>--set</c>, else its default), which shapes the ceiling's messages.</summary>
+    public bool RawSerializer =>
+        Overrides?.FirstOrDefault(o => string.Equals(o.Key, "Bus:RabbitMq:Serializer", StringComparison.OrdinalIgnoreCase)).Value is { } set
+            ? string.Equals(set, DeepSeekWatch.Hosting.RabbitMqOptions.RawSerializer, StringComparison.OrdinalIgnoreCase)
+            : new DeepSeekWatch.Hosting.RabbitMqOptions().IsRawSerializer;
+
     /// <summary><paramref name="settings"/> with <see cref="Overrides"/> applied (but not to the transport and store kind).</summary>
     public Dictionary<string, string?> WithOverrides(Dictionary<string, string?> settings)
     {

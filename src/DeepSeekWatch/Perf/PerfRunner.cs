@@ -79,8 +79,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed (a latency run publishes the last {SettleSeconds} s of them at its own rate); each ceiling run follows an unmeasured run of {Math.Min(options.Warmup, bars.Count):N0} messages");
         if (options.Overrides is { Count: > 0 } overrides)
             _notes.Add("configuration overrides (--set) of every pipeline run: " + string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}")));
-        var barBytes = EnvelopeBytes(bars[0]);
-        output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes"
+        var wire = BarWire.Of(bars[0], options.RawSerializer);
+        var barBytes = wire.Bytes;
+        output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes ({(options.RawSerializer ? $"raw JSON: {wire.Body.Length}-byte body and {wire.Headers!.Count} headers" : "MassTransit's JSON envelope")})"
             + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ, consumer prefetch {options.ConsumerPrefetch} (detector queue and plain client)" : ""));
 
         Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
@@ -104,10 +105,10 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             {
                 if (warmCeiling > 0)
                 {
-                    var warm = await CeilingAsync(warmCeiling, barBytes, ct);
+                    var warm = await CeilingAsync(warmCeiling, wire, ct);
                     Print(warm with { Name = $"warm-up of the ceiling before run {run} (not measured)" });
                 }
-                var one = await CeilingAsync(bars.Count, barBytes, ct);
+                var one = await CeilingAsync(bars.Count, wire, ct);
                 Print(one with { Name = $"{one.Name}, run {run} of {options.Runs}" });
                 ceilingRates.Add(one.PerSecond);
                 if (ceiling is null || one.PerSecond > ceiling.PerSecond)
@@ -129,7 +130,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             }
             output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling!.PerSecond:F2} (fastest / fastest); median of the run pairs = {Median(pairRatios):F2}");
             // The broker's own latency at the fixed rate: the floor under the pipeline's figures at that rate.
-            brokerFixed = await BrokerLatencyAsync(options.Rate, options.LatencyRun, barBytes, ct);
+            brokerFixed = await BrokerLatencyAsync(options.Rate, options.LatencyRun, wire, ct);
             Print(brokerFixed);
             var fixedCount = Math.Min(bars.Count, (int)(options.Rate * options.LatencyRun.TotalSeconds));
             (_, barFixed, alertFixed, decidedFixed) = await PipelineAsync($"latency at {options.Rate}/s", bars.Take(fixedCount).ToList(), options.Rate, rabbit: true, ct);
@@ -227,30 +228,12 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     internal static IEnumerable<PriceBarObserved> InPollOrder(IEnumerable<PriceBarObserved> session) =>
         session.OrderBy(b => PollRank.GetValueOrDefault(b.Symbol, int.MaxValue));
 
-    /// <summary>Size of a bar as MassTransit puts it on the wire (its JSON envelope), to size the ceiling's messages alike.</summary>
-    private static int EnvelopeBytes(PriceBarObserved bar) => Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(new
-    {
-        messageId = Guid.NewGuid(),
-        requestId = (Guid?)null,
-        correlationId = (Guid?)null,
-        conversationId = Guid.NewGuid(),
-        initiatorId = (Guid?)null,
-        sourceAddress = "rabbitmq://127.0.0.1/broker/host_deepseekwatch_bus_abcdefghijklmnopqrstuvwxyz?temporary=true",
-        destinationAddress = "rabbitmq://127.0.0.1/broker/DeepSeekWatch.Contracts:PriceBarObserved",
-        messageType = new[] { "urn:message:DeepSeekWatch.Contracts:PriceBarObserved" },
-        message = bar,
-        sentTime = DateTimeOffset.UnixEpoch,
-        headers = new Dictionary<string, string> { [PipelineActivity.RunHeader] = Guid.NewGuid().ToString("N") },
-        host = new { machineName = "perfhost", processName = "deepseekwatch", processId = 1, assembly = "deepseekwatch", assemblyVersion = "1.0.0.0", frameworkVersion = "10.0.0", massTransitVersion = "8.5.12.0", operatingSystemVersion = "Unix 6.0.0" },
-    }, JsonSerializerOptions.Web));
-
     /// <summary>The broker's own ceiling: plain RabbitMQ.Client, confirms on, persistent, a durable quorum queue like the pipeline's.</summary>
-    private async Task<Throughput> CeilingAsync(int count, int bytes, CancellationToken ct)
+    private async Task<Throughput> CeilingAsync(int count, BarWire wire, CancellationToken ct)
     {
         await using var plain = await PlainClient.OpenAsync(options, "ceiling", ct);
         var (pub, sub, queue) = (plain.Publisher, plain.Consumer, plain.Queue);
-        var body = new byte[bytes];
-        Array.Fill(body, (byte)'x');
+        var body = wire.Body;
         var received = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(sub);
@@ -265,8 +248,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var cpu = ProcessCpu();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
-        var props = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
-        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, props, body, ct).AsTask(), ct);
+        // Properties per publish, as MassTransit makes them (the client adds its sequence-number header to them).
+        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, wire.Properties(), body, ct).AsTask(), ct);
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
@@ -276,11 +259,11 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 
     /// <summary>
     /// The broker alone at <paramref name="rate"/> messages/s for <paramref name="duration"/>: plain RabbitMQ.Client as
-    /// in <see cref="CeilingAsync"/> (confirms, persistent, a quorum queue, prefetch 64), each message carrying the time of
+    /// in <see cref="CeilingAsync"/> (confirms, persistent, a quorum queue, the detector queue's prefetch, messages shaped like a bar on the wire), each message carrying the time of
     /// its publish, timed from the publish to its delivery to the consumer. What the pipeline's latency at that rate
     /// cannot go below: its bars take this hop, and an alert's bar this hop and more.
     /// </summary>
-    private async Task<LatencySummary?> BrokerLatencyAsync(int rate, TimeSpan duration, int bytes, CancellationToken ct)
+    private async Task<LatencySummary?> BrokerLatencyAsync(int rate, TimeSpan duration, BarWire wire, CancellationToken ct)
     {
         var count = Math.Max(1, (int)(rate * duration.TotalSeconds));
         await using var plain = await PlainClient.OpenAsync(options, "latency", ct);
@@ -301,13 +284,12 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 done.TrySetResult();
         };
         await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
-        var props = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
         var clock = Stopwatch.StartNew();
         await Windowed.PublishAsync(count, (i, token) => Windowed.PaceAsync(i, rate, clock, token), _ =>
         {
-            var body = new byte[bytes];
+            var body = (byte[])wire.Body.Clone();
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(body, Stopwatch.GetTimestamp());
-            return pub.BasicPublishAsync("", queue, mandatory: false, props, body, ct).AsTask();
+            return pub.BasicPublishAsync("", queue, mandatory: false, wire.Properties(), body, ct).AsTask();
         }, ct);
         var publishedIn = clock.Elapsed.TotalSeconds;
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
@@ -366,7 +348,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             // A latency run on RabbitMQ runs a plain-client probe beside it, at ProbeRate msg/s on its own quorum queue
             // of the same broker from this process: a stall the probe also shows is the broker's or the machine's (or
             // this process's threads'), one it does not show is MassTransit's or the pipeline's.
-            var probe = rabbit && rate is { } probeFor ? BrokerLatencyAsync(ProbeRate, TimeSpan.FromSeconds(bars.Count / (double)probeFor), EnvelopeBytes(bars[0]), ct) : null;
+            var probe = rabbit && rate is { } probeFor ? BrokerLatencyAsync(ProbeRate, TimeSpan.FromSeconds(bars.Count / (double)probeFor), BarWire.Of(bars[0], options.RawSerializer), ct) : null;
             var total = Stopwatch.StartNew();
             await Windowed.PublishAsync(bars.Count, async (i, token) =>
             {

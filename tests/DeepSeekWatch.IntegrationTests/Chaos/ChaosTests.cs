@@ -243,23 +243,35 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await channel.BasicPublishAsync("", queue, mandatory: true, props, Encoding.UTF8.GetBytes("{\"message\": {\"symbol\": \"NVDA\", \"close\": "));
             var unknown = "{\"messageId\":\"" + Guid.NewGuid() + "\",\"messageType\":[\"urn:message:DeepSeekWatch.Contracts:NoSuchMessage\"],\"message\":{\"x\":1}}";
             await channel.BasicPublishAsync("", queue, mandatory: true, new BasicProperties { ContentType = props.ContentType, Persistent = true, MessageId = Guid.NewGuid().ToString() }, Encoding.UTF8.GetBytes(unknown));
+            // The same two in raw JSON (Bus:RabbitMq:Serializer's default form): the type is in the MT-MessageType header.
+            await channel.BasicPublishAsync("", queue, mandatory: true, RawProperties("urn:message:DeepSeekWatch.Contracts:PriceBarObserved"), Encoding.UTF8.GetBytes("{\"symbol\": \"NVDA\", \"close\": "));
+            await channel.BasicPublishAsync("", queue, mandatory: true, RawProperties("urn:message:DeepSeekWatch.Contracts:NoSuchMessage"), Encoding.UTF8.GetBytes("{\"x\":1}"));
         }
 
         var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(Tape, ReplayPace.Max, Bound, null, CancellationToken.None);
-        await ChaosServers.WaitUntilAsync(() => Task.FromResult(servers.QueueDepths(vhost).GetValueOrDefault(queue + "_error") + servers.QueueDepths(vhost).GetValueOrDefault(queue + "_skipped") >= 2), Bound, "both poison messages to be set aside");
+        await ChaosServers.WaitUntilAsync(() => Task.FromResult(servers.QueueDepths(vhost).GetValueOrDefault(queue + "_error") + servers.QueueDepths(vhost).GetValueOrDefault(queue + "_skipped") >= 4), Bound, "the four poison messages to be set aside");
         await DrainedAsync(servers, vhost);
         await host.StopAsync();
 
         var depths = servers.QueueDepths(vhost);
         output.WriteLine(string.Join(", ", depths.Select(kv => $"{kv.Key}={kv.Value}")));
         // Each poison message was set aside exactly once: no requeue loop, nothing left in the working queue.
-        Assert.Equal(2, depths.GetValueOrDefault(queue + "_error") + depths.GetValueOrDefault(queue + "_skipped"));
+        Assert.Equal(2, depths.GetValueOrDefault(queue + "_error"));
+        Assert.Equal(2, depths.GetValueOrDefault(queue + "_skipped"));
         Assert.Equal(0, depths[queue]);
         Assert.Equal(0, outcome.Faulted);
         var verdict = await AlertSetChecker.CheckRedisAsync(servers.RedisConfiguration, prefix, expected);
         output.WriteLine(verdict.ToString());
         Assert.True(verdict.Clean, verdict.ToString());
     }
+
+    private static BasicProperties RawProperties(string messageType) => new()
+    {
+        ContentType = "application/json",
+        Persistent = true,
+        MessageId = Guid.NewGuid().ToString(),
+        Headers = new Dictionary<string, object?> { ["MT-MessageType"] = messageType, ["MessageId"] = Guid.NewGuid().ToString() },
+    };
 
     /// <summary>Runs <paramref name="fault"/> once, right after the first alert write succeeds (so the replay is mid-stream).</summary>
     private sealed class AfterFirstWrite(IAlertStore inner, Action fault) : IAlertStore
