@@ -28,9 +28,10 @@ internal static class PerfCommand
         var detectors = new Option<string?>("--detectors") { Description = "Comma-separated numbers of detector processes (run --role detector) to measure bars/s with, e.g. 1,2,3; needs --rabbitmq and --redis. They share max(2 x largest, --partitions) partitions." };
         var warmup = new Option<int>("--warmup") { Description = "Earlier-dated bars run through each pipeline run (same process and bus) before its clock starts, and as many messages through the ceiling before each ceiling run, unmeasured (JIT tier-up, what the bus builds on first use, the wake of the previous run on the broker); 0 for none.", DefaultValueFactory = _ => 40_000 };
         var runs = new Option<int>("--runs") { Description = "Runs of the broker ceiling and of the end-to-end pipeline, in turns; the fastest of each is compared, and each pipeline run with the ceiling run just before it (median of these ratios).", DefaultValueFactory = _ => 3 };
+        var ceilingHeaders = new Option<bool>("--ceiling-headers") { Description = "The ceiling's messages carry the bar's AMQP headers as the pipeline writes them (Bus:RabbitMq:Serializer raw: the bar's JSON body and MassTransit's six headers) instead of a body of the same total size and no headers." };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs, ceilingHeaders,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -71,7 +72,7 @@ internal static class PerfCommand
             int[] counts = [];
             if (parse.GetValue(detectors) is { } list)
                 TryDetectors(list, out counts, out _);
-            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(runs));
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(runs), parse.GetValue(ceilingHeaders));
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
@@ -124,7 +125,9 @@ internal static class PerfCommand
 /// <param name="Overrides">Configuration given with the global <c>--set KEY=VALUE</c>, applied to every pipeline run (and the
 /// detector processes) after the settings perf chooses itself, e.g. <c>--set Bus:RabbitMq:PrefetchCount=128</c> to measure a
 /// tuning; <c>Bus:Transport</c> and <c>Store:Kind</c> stay perf's own (each run decides them).</param>
-internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null, int Runs = 1)
+/// <param name="CeilingHeaders">The ceiling's messages carry the bar's AMQP headers (<c>--ceiling-headers</c>) rather than
+/// a body of the bar's whole wire size.</param>
+internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null, int Runs = 1, bool CeilingHeaders = false)
 {
     public int[] Detectors => DetectorCounts ?? [];
 

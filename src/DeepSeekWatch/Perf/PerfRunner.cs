@@ -81,7 +81,10 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             _notes.Add("configuration overrides (--set) of every pipeline run: " + string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}")));
         var wire = BarWire.Of(bars[0], options.RawSerializer);
         var barBytes = wire.Bytes;
-        output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes ({(options.RawSerializer ? $"raw JSON: {wire.Body.Length}-byte body and {wire.Headers!.Count} headers" : "MassTransit's JSON envelope")})"
+        var shape = wire.Headers is null ? "MassTransit's JSON envelope"
+            : $"raw JSON: {wire.Body.Length}-byte body and {wire.Headers.Count} headers; the ceiling sends {(options.CeilingHeaders ? "the same body and headers" : $"{barBytes}-byte bodies without headers")}";
+        _notes.Add($"bar message on the wire: {barBytes} bytes ({shape})");
+        output.WriteLine($"perf: {Environment.ProcessorCount} cores, {bars.Count:N0} bars, bar message {barBytes} bytes ({shape})"
             + (options.RabbitHost is not null ? $", {options.Partitions} detector partition(s) on RabbitMQ, consumer prefetch {options.ConsumerPrefetch} (detector queue and plain client)" : ""));
 
         Throughput? ceiling = null, e2e = null, redisWrites = null, redisBench = null;
@@ -233,7 +236,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     {
         await using var plain = await PlainClient.OpenAsync(options, "ceiling", ct);
         var (pub, sub, queue) = (plain.Publisher, plain.Consumer, plain.Queue);
-        var body = wire.Body;
+        var body = CeilingBody(wire);
         var received = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(sub);
@@ -248,8 +251,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var cpu = ProcessCpu();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
-        // Properties per publish, as MassTransit makes them (the client adds its sequence-number header to them).
-        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, wire.Properties(), body, ct).AsTask(), ct);
+        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, CeilingProperties(wire), body, ct).AsTask(), ct);
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
@@ -257,9 +259,23 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
     }
 
+    /// <summary>A ceiling message's body: the bar's own with <c>--ceiling-headers</c>, else as many bytes as the bar's body and headers together.</summary>
+    private byte[] CeilingBody(BarWire wire)
+    {
+        if (options.CeilingHeaders)
+            return (byte[])wire.Body.Clone();
+        var body = new byte[wire.Bytes];
+        Array.Fill(body, (byte)'x');
+        return body;
+    }
+
+    /// <summary>A ceiling message's properties, new per publish as MassTransit's are (RabbitMQ.Client adds its sequence-number header to them).</summary>
+    private BasicProperties CeilingProperties(BarWire wire) =>
+        options.CeilingHeaders ? wire.Properties() : new BasicProperties { Persistent = true, ContentType = wire.ContentType };
+
     /// <summary>
     /// The broker alone at <paramref name="rate"/> messages/s for <paramref name="duration"/>: plain RabbitMQ.Client as
-    /// in <see cref="CeilingAsync"/> (confirms, persistent, a quorum queue, the detector queue's prefetch, messages shaped like a bar on the wire), each message carrying the time of
+    /// in <see cref="CeilingAsync"/> (confirms, persistent, a quorum queue, the detector queue's prefetch, messages of a bar's wire size), each message carrying the time of
     /// its publish, timed from the publish to its delivery to the consumer. What the pipeline's latency at that rate
     /// cannot go below: its bars take this hop, and an alert's bar this hop and more.
     /// </summary>
@@ -287,9 +303,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var clock = Stopwatch.StartNew();
         await Windowed.PublishAsync(count, (i, token) => Windowed.PaceAsync(i, rate, clock, token), _ =>
         {
-            var body = (byte[])wire.Body.Clone();
+            var body = CeilingBody(wire);
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(body, Stopwatch.GetTimestamp());
-            return pub.BasicPublishAsync("", queue, mandatory: false, wire.Properties(), body, ct).AsTask();
+            return pub.BasicPublishAsync("", queue, mandatory: false, CeilingProperties(wire), body, ct).AsTask();
         }, ct);
         var publishedIn = clock.Elapsed.TotalSeconds;
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);

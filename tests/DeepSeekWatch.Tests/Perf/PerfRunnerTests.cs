@@ -83,3 +83,36 @@ public class PerfPrefetchTests
         Assert.Equal(new DeepSeekWatch.Hosting.RabbitMqOptions().DetectorPrefetchCount, With(("Bus:RabbitMq:DetectorPrefetchCount", "many")).ConsumerPrefetch);
     }
 }
+
+public class PerfBarWireTests
+{
+    private static PerfOptions With(params (string Key, string? Value)[] overrides) =>
+        new("127.0.0.1", 5672, "/", null, 1_000, 1_000, TimeSpan.FromSeconds(1), Overrides: overrides.ToDictionary(o => o.Key, o => o.Value));
+
+    [Fact]
+    public void The_ceilings_messages_follow_the_serializer_the_pipeline_runs_with()
+    {
+        Assert.True(With().RawSerializer);
+        Assert.False(With(("bus:rabbitmq:serializer", "Envelope")).RawSerializer);
+        Assert.True(With(("Bus:RabbitMq:Serializer", "raw")).RawSerializer);
+    }
+
+    [Fact]
+    public void A_raw_bar_counts_its_headers_in_its_size_and_an_envelope_holds_everything_in_its_body()
+    {
+        var bar = PerfRunner.SyntheticBars(1)[0];
+        var raw = BarWire.Of(bar, raw: true);
+        Assert.Equal("application/json", raw.ContentType);
+        Assert.Equal(bar, System.Text.Json.JsonSerializer.Deserialize<DeepSeekWatch.Contracts.PriceBarObserved>(raw.Body, System.Text.Json.JsonSerializerOptions.Web));
+        var headerBytes = raw.Headers!.Sum(h => h.Key.Length + h.Value!.ToString()!.Length);
+        Assert.Equal(raw.Body.Length + headerBytes, raw.Bytes);
+        Assert.Equal("urn:message:DeepSeekWatch.Contracts:PriceBarObserved", raw.Headers!["MT-MessageType"]);
+
+        var envelope = BarWire.Of(bar, raw: false);
+        Assert.Null(envelope.Headers);
+        Assert.Equal(envelope.Body.Length, envelope.Bytes);
+        Assert.Contains("\"messageType\"", System.Text.Encoding.UTF8.GetString(envelope.Body), StringComparison.Ordinal);
+        // Each publish gets its own properties (the client writes its sequence number into them).
+        Assert.NotSame(raw.Properties().Headers, raw.Properties().Headers);
+    }
+}
