@@ -98,17 +98,8 @@ public sealed class BusSerializerTests
 
     private async Task<IHost> StartAsync(string vhost, string? serializer)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Bus:Transport"] = "rabbitmq",
-            ["Bus:RabbitMq:Host"] = _servers.RabbitHost,
-            ["Bus:RabbitMq:Port"] = _servers.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Bus:RabbitMq:VirtualHost"] = vhost,
-            ["Store:Kind"] = "redis",
-            ["Store:Redis:Configuration"] = _servers.RedisConfiguration,
-            ["Store:Redis:KeyPrefix"] = $"t{Guid.NewGuid():N}:",
-            ["Scale:Checkpoint"] = "false",
-        };
+        var settings = _servers.Production(vhost, $"t{Guid.NewGuid():N}:");
+        settings["Scale:Checkpoint"] = "false";
         if (serializer is not null)
             settings["Bus:RabbitMq:Serializer"] = serializer;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

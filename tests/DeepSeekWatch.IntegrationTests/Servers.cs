@@ -104,6 +104,18 @@ public sealed class Servers : IDisposable
         return name;
     }
 
+    /// <summary>The production pair's settings against these servers: RabbitMQ in <paramref name="vhost"/>, Redis under <paramref name="keyPrefix"/>.</summary>
+    public Dictionary<string, string?> Production(string vhost, string keyPrefix) => new()
+    {
+        ["Bus:Transport"] = "rabbitmq",
+        ["Bus:RabbitMq:Host"] = RabbitHost,
+        ["Bus:RabbitMq:Port"] = RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Bus:RabbitMq:VirtualHost"] = vhost,
+        ["Store:Kind"] = "redis",
+        ["Store:Redis:Configuration"] = RedisConfiguration,
+        ["Store:Redis:KeyPrefix"] = keyPrefix,
+    };
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -31,20 +31,14 @@ public sealed class DeliveryOnRabbitMqAndRedisTests
     private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     private readonly Servers _servers = Servers.Instance;
 
-    private Dictionary<string, string?> Production(string vhost, string prefix, string url) => new()
-    {
-        ["Bus:Transport"] = "rabbitmq",
-        ["Bus:RabbitMq:Host"] = _servers.RabbitHost,
-        ["Bus:RabbitMq:Port"] = _servers.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Bus:RabbitMq:VirtualHost"] = vhost,
-        ["Store:Kind"] = "redis",
-        ["Store:Redis:Configuration"] = _servers.RedisConfiguration,
-        ["Store:Redis:KeyPrefix"] = prefix,
-        ["Notifications:Webhooks:0:Name"] = "desk",
-        ["Notifications:Webhooks:0:Url"] = url,
-        ["Notifications:Webhooks:0:Secret"] = Secret,
-        ["Notifications:Webhooks:0:Cooldown"] = "00:00:00",
-    };
+    private Dictionary<string, string?> Production(string vhost, string prefix, string url) =>
+        new(_servers.Production(vhost, prefix))
+        {
+            ["Notifications:Webhooks:0:Name"] = "desk",
+            ["Notifications:Webhooks:0:Url"] = url,
+            ["Notifications:Webhooks:0:Secret"] = Secret,
+            ["Notifications:Webhooks:0:Cooldown"] = "00:00:00",
+        };
 
     private static string[] AsArgs(Dictionary<string, string?> settings) =>
         settings.SelectMany(kv => new[] { "--set", $"{kv.Key}={kv.Value}" }).ToArray();

@@ -14,17 +14,12 @@ public sealed class RoleTests
 {
     private readonly Servers _servers = Servers.Instance;
 
-    private Dictionary<string, string> Settings(string vhost) => new()
+    private Dictionary<string, string> Settings(string vhost)
     {
-        ["Bus:Transport"] = "rabbitmq",
-        ["Bus:RabbitMq:Host"] = _servers.RabbitHost,
-        ["Bus:RabbitMq:Port"] = _servers.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Bus:RabbitMq:VirtualHost"] = vhost,
-        ["Store:Kind"] = "redis",
-        ["Store:Redis:Configuration"] = _servers.RedisConfiguration,
-        ["Store:Redis:KeyPrefix"] = $"r{Guid.NewGuid():N}:",
-        ["Scale:Partitions"] = "3",
-    };
+        var settings = _servers.Production(vhost, $"r{Guid.NewGuid():N}:").ToDictionary(kv => kv.Key, kv => kv.Value!);
+        settings["Scale:Partitions"] = "3";
+        return settings;
+    }
 
     /// <summary>Whether the queue exists in <paramref name="vhost"/> (a passive declare fails with 404 otherwise).</summary>
     private async Task<bool> QueueExistsAsync(string vhost, string queue)
