@@ -68,8 +68,8 @@ public sealed class RabbitMqOptions
     /// <c>MessageId</c>, ...); about a fifth less CPU per bar end to end than <c>envelope</c>, MassTransit's JSON envelope
     /// (<c>application/vnd.masstransit+json</c>, docs/performance.md "Results with raw JSON on the bus"). Both are
     /// always read (the raw form needs its <c>MT-MessageType</c> header), so instances with either setting share a
-    /// broker; an instance of a build before this setting reads
-    /// only <c>envelope</c>: set <c>envelope</c> until every instance is upgraded.
+    /// broker; a build from before this setting reads only <c>envelope</c>: keep <c>envelope</c> until every instance
+    /// is upgraded.
     /// </summary>
     public string Serializer { get; set; } = RawSerializer;
 

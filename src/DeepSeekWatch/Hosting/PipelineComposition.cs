@@ -146,8 +146,8 @@ public static class PipelineComposition
                         h.Password(o.Password);
                         h.PublisherConfirmation = true;
                     });
-                    // Raw JSON is written (type and ids in AMQP headers); the envelope is still read, so messages of
-                    // either form (an instance set to envelope, or left in a queue) are consumed.
+                    // Bus:RabbitMq:Serializer's form is written; both forms are read (MassTransit's envelope deserializer
+                    // is always there), so messages from an instance with the other setting, or left in a queue, are consumed.
                     const RawSerializerOptions raw = RawSerializerOptions.AddTransportHeaders | RawSerializerOptions.CopyHeaders;
                     if (o.IsRawSerializer)
                         cfg.UseRawJsonSerializer(raw);

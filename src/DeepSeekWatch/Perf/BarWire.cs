@@ -17,7 +17,7 @@ namespace DeepSeekWatch.Perf;
 /// </summary>
 internal sealed record BarWire(byte[] Body, string ContentType, IDictionary<string, object?>? Headers)
 {
-    public const string SourceAddress = "rabbitmq://127.0.0.1/broker/host_deepseekwatch_bus_abcdefghijklmnopqrstuvwxyz?temporary=true";
+    private const string SourceAddress = "rabbitmq://127.0.0.1/broker/host_deepseekwatch_bus_abcdefghijklmnopqrstuvwxyz?temporary=true";
     private const string MessageType = "urn:message:DeepSeekWatch.Contracts:PriceBarObserved";
 
     public int Bytes => Body.Length + (Headers?.Sum(h => Encoding.UTF8.GetByteCount(h.Key) + (h.Value is byte[] b ? b.Length : Encoding.UTF8.GetByteCount(h.Value?.ToString() ?? ""))) ?? 0);

@@ -68,6 +68,7 @@ internal readonly record struct GcCounts(TimeSpan Paused, int Gen0, int Gen1, in
 internal sealed class PerfRunner(PerfOptions options, TextWriter output)
 {
     private readonly List<string> _notes = [];
+    private BarWire? _wire; // the bar as it goes on the wire, set at the start of RunAsync
     private List<PriceBarObserved> _warmup = [];
 
     public async Task<PerfResult> RunAsync(CancellationToken ct)
@@ -79,7 +80,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed (a latency run publishes the last {SettleSeconds} s of them at its own rate); each ceiling run follows an unmeasured run of {Math.Min(options.Warmup, bars.Count):N0} messages");
         if (options.Overrides is { Count: > 0 } overrides)
             _notes.Add("configuration overrides (--set) of every pipeline run: " + string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}")));
-        var wire = BarWire.Of(bars[0], options.RawSerializer);
+        var wire = _wire = BarWire.Of(bars[0], options.RawSerializer);
         var barBytes = wire.Bytes;
         var shape = wire.Headers is null ? "MassTransit's JSON envelope"
             : $"raw JSON: {wire.Body.Length}-byte body and {wire.Headers.Count} headers; the ceiling sends {(options.CeilingHeaders ? "the same body and headers" : $"{barBytes}-byte bodies without headers")}";
@@ -364,7 +365,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             // A latency run on RabbitMQ runs a plain-client probe beside it, at ProbeRate msg/s on its own quorum queue
             // of the same broker from this process: a stall the probe also shows is the broker's or the machine's (or
             // this process's threads'), one it does not show is MassTransit's or the pipeline's.
-            var probe = rabbit && rate is { } probeFor ? BrokerLatencyAsync(ProbeRate, TimeSpan.FromSeconds(bars.Count / (double)probeFor), BarWire.Of(bars[0], options.RawSerializer), ct) : null;
+            var probe = rabbit && rate is { } probeFor ? BrokerLatencyAsync(ProbeRate, TimeSpan.FromSeconds(bars.Count / (double)probeFor), _wire!, ct) : null;
             var total = Stopwatch.StartNew();
             await Windowed.PublishAsync(bars.Count, async (i, token) =>
             {
