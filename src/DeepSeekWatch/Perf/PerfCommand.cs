@@ -5,7 +5,7 @@ using DeepSeekWatch.Hosting;
 namespace DeepSeekWatch.Perf;
 
 /// <summary>
-/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--warmup n] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
+/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--warmup n] [--ceiling-headers] [--engine-log] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
 /// measures, in one run on one machine, the broker's own ceiling (plain RabbitMQ.Client, confirms, persistent,
 /// quorum queue), DeepSeekWatch end to end on RabbitMQ + Redis and its ratio to that ceiling, publish-to-stored
 /// latency at a fixed offered load and near saturation, the in-process pipeline, and Redis alert writes against
@@ -29,9 +29,10 @@ internal static class PerfCommand
         var warmup = new Option<int>("--warmup") { Description = "Earlier-dated bars run through each pipeline run (same process and bus) before its clock starts, and as many messages through the ceiling before each ceiling run, unmeasured (JIT tier-up, what the bus builds on first use, the wake of the previous run on the broker); 0 for none.", DefaultValueFactory = _ => 40_000 };
         var runs = new Option<int>("--runs") { Description = "Runs of the broker ceiling and of the end-to-end pipeline, in turns; the fastest of each is compared, and each pipeline run with the ceiling run just before it (median of these ratios).", DefaultValueFactory = _ => 3 };
         var ceilingHeaders = new Option<bool>("--ceiling-headers") { Description = "The ceiling's messages carry the bar's AMQP headers as the pipeline writes them (Bus:RabbitMq:Serializer raw: the bar's JSON body and MassTransit's six headers) instead of a body of the same total size and no headers." };
+        var engineLog = new Option<bool>("--engine-log") { Description = "The end-to-end and latency runs keep each detector engine's input log in Redis, as run does (Scale:Checkpoint): one fenced append per event. Without it they run the replay composition, which keeps none." };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs, ceilingHeaders,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs, ceilingHeaders, engineLog,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -72,7 +73,7 @@ internal static class PerfCommand
             int[] counts = [];
             if (parse.GetValue(detectors) is { } list)
                 TryDetectors(list, out counts, out _);
-            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(runs), parse.GetValue(ceilingHeaders));
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(runs), parse.GetValue(ceilingHeaders), parse.GetValue(engineLog));
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
@@ -127,7 +128,9 @@ internal static class PerfCommand
 /// tuning; <c>Bus:Transport</c> and <c>Store:Kind</c> stay perf's own (each run decides them).</param>
 /// <param name="CeilingHeaders">The ceiling's messages carry the bar's AMQP headers (<c>--ceiling-headers</c>) rather than
 /// a body of the bar's whole wire size.</param>
-internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null, int Runs = 1, bool CeilingHeaders = false)
+/// <param name="EngineLog">The pipeline runs on RabbitMQ keep the detector engines' input log in Redis, as <c>run</c> does
+/// (<c>--engine-log</c>).</param>
+internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null, int Runs = 1, bool CeilingHeaders = false, bool EngineLog = false)
 {
     public int[] Detectors => DetectorCounts ?? [];
 

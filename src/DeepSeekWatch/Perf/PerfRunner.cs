@@ -78,6 +78,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         _warmup = WarmupBars(options.Warmup, bars);
         if (_warmup.Count > 0)
             _notes.Add($"warm-up: each pipeline run first gets {_warmup.Count:N0} earlier-dated bars (same symbols, ending at the measured bars' first prices) in the same process and bus, and starts its clock once they are all consumed (a latency run publishes the last {SettleSeconds} s of them at its own rate); each ceiling run follows an unmeasured run of {Math.Min(options.Warmup, bars.Count):N0} messages");
+        if (options.EngineLog && options.RabbitHost is not null)
+            _notes.Add("engine log: the pipeline runs on RabbitMQ keep each detector engine's input log in Redis, as run does (one fenced append per event)");
         if (options.Overrides is { Count: > 0 } overrides)
             _notes.Add("configuration overrides (--set) of every pipeline run: " + string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}")));
         var wire = _wire = BarWire.Of(bars[0], options.RawSerializer);
@@ -337,6 +339,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             builder.Services.AddSingleton<IAlertStoredListener>(timing);
             builder.Services.AddReceiveObserver(_ => timing);
         }
+        if (rabbit && options.EngineLog)
+            builder.Services.AddSingleton<IEngineLog, RedisEngineLog>(); // as run has it; the replay composition keeps none
         builder.Services.AddReplay(builder.Configuration, notify: false);
         using var host = builder.Build();
         await host.StartAsync(ct);
