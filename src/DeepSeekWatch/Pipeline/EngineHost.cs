@@ -49,19 +49,39 @@ public sealed class EngineHost(IEngineLog log, ILogger<EngineHost> logger)
 }
 
 /// <summary>
-/// One stateful engine and its durable input log. Events are handled one at a time. With a log, an event is appended
-/// (fenced) before the engine sees it, so whatever the engine decides can be decided again: a new owner — a standby
-/// taking over the partition, a restarted process — reads the log into a fresh engine before its first event, and a
-/// redelivered message (same message id) returns what it caused the first time instead of being applied twice.
+/// What an engine decided about one event, and the event's append to the engine log: the decision may leave (be stored,
+/// published) only once <see cref="Logged"/> has completed; if it fails, the decision is void and the event is handled
+/// again (the bus's retry), by an engine rebuilt from the log.
+/// </summary>
+public readonly record struct EngineDecision(DetectionResult Result, Task Logged);
+
+/// <summary>Thrown (through <see cref="EngineDecision.Logged"/>) when the engine log refused an append: another owner
+/// claimed the engine, or an append sent before this one did not land. The engine is rebuilt from the log.</summary>
+public sealed class EngineFencedException(string engine)
+    : Exception($"engine {engine}: the log refused the event (another owner claimed the engine, or an earlier append did not land); rebuilding from the log");
+
+/// <summary>
+/// One stateful engine and its durable input log. Events are applied one at a time, in the order they come. With a log,
+/// an event's append is sent before the engine sees it, but not waited for there: the next event can be applied while
+/// the append is on its way, and the event's decision leaves only once its append has landed
+/// (<see cref="EngineDecision.Logged"/>), so whatever the engine decided can be decided again. Appends are conditional
+/// (<see cref="IEngineLog"/>): each only lands if this engine still owns the log and every earlier one landed, so the log
+/// is always a prefix of what the engine applied. When one fails, the engine is dropped and the next event rebuilds it
+/// from the log: a new owner — a standby taking over the partition, a restarted process — claims the log and reads it
+/// into a fresh engine before its first event, and a redelivered message (same message id) returns what it caused the
+/// first time instead of being applied twice.
 /// </summary>
 public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factory, IEngineLog log, ILogger logger)
 {
     private const int Remembered = 20_000;
+    private const int FencedAttempts = 5;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<Guid, DetectionResult> _results = [];
+    private readonly Dictionary<Guid, EngineDecision> _results = [];
     private readonly Queue<Guid> _order = new();
     private IStatefulEngine? _engine;
-    private string _last = "0-0";
+    private string _owner = "";
+    private Guid? _last;
+    private int _generation;
 
     public string Name => name;
 
@@ -71,35 +91,89 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
     /// <summary>Times the engine was rebuilt from its log.</summary>
     public int Restores { get; private set; }
 
+    /// <summary>
+    /// Applies the event and returns its result once it is in the log; when the log refuses it (another owner), rebuilds
+    /// the engine and applies it again, up to five times.
+    /// </summary>
     public async ValueTask<DetectionResult> HandleAsync(Guid messageId, object message, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var decision = await ApplyAsync(messageId, message, cancellationToken);
+            try
+            {
+                await decision.Logged;
+                return decision.Result;
+            }
+            catch (EngineFencedException) when (attempt < FencedAttempts)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies the event (or returns what it caused before, for a message id this engine has seen) and sends its append
+    /// to the log without waiting for it: the decision may leave only once <see cref="EngineDecision.Logged"/> has
+    /// completed. Returns as soon as the engine has applied the event, so the next event can follow.
+    /// </summary>
+    public async ValueTask<EngineDecision> ApplyAsync(Guid messageId, object message, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            for (var attempt = 0; ; attempt++)
+            var engine = _engine ?? await RestoreAsync(cancellationToken);
+            if (_results.TryGetValue(messageId, out var known))
+                return known;
+            var logged = Task.CompletedTask;
+            if (log.Enabled)
             {
-                if (_engine is null)
-                    await RestoreAsync(cancellationToken);
-                if (_results.TryGetValue(messageId, out var known))
-                    return known;
-                if (log.Enabled)
-                {
-                    var appended = await log.AppendAsync(name, _last, messageId, message, cancellationToken);
-                    if (appended is null)
-                    {
-                        // Someone else wrote to this engine's log: our state is stale. Rebuild and look again.
-                        LogFenced(name);
-                        _engine = null;
-                        if (attempt >= 5)
-                            throw new InvalidOperationException($"engine {name}: the log kept moving while this process appended; another owner is writing to it");
-                        continue;
-                    }
-                    _last = appended;
-                }
-                var result = _engine!.Apply(message);
-                Remember(messageId, result);
-                Applied++;
-                return result;
+                var append = log.AppendAsync(name, _owner, _last, messageId, message, cancellationToken);
+                _last = messageId;
+                logged = ConfirmAsync(append, _generation);
+            }
+            var decision = new EngineDecision(engine.Apply(message), logged);
+            Remember(messageId, decision);
+            Applied++;
+            return decision;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Waits for an append; when it failed or was refused, the engine that applied the event is dropped.</summary>
+    private async Task ConfirmAsync(Task<bool> append, int generation)
+    {
+        bool landed;
+        try
+        {
+            landed = await append;
+        }
+        catch
+        {
+            // Unknown whether it landed (a lost reply): the log is the truth, so the engine is rebuilt from it.
+            await DropEngineAsync(generation);
+            throw;
+        }
+        if (!landed)
+        {
+            LogFenced(name);
+            await DropEngineAsync(generation);
+            throw new EngineFencedException(name);
+        }
+    }
+
+    private async Task DropEngineAsync(int generation)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            // Only the engine the append was made for: a later failure of the same batch finds it already rebuilt.
+            if (_generation == generation)
+            {
+                _engine = null;
+                _generation++;
             }
         }
         finally
@@ -108,15 +182,18 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
         }
     }
 
-    private async Task RestoreAsync(CancellationToken cancellationToken)
+    private async Task<IStatefulEngine> RestoreAsync(CancellationToken cancellationToken)
     {
         var engine = factory();
         _results.Clear();
         _order.Clear();
-        _last = "0-0";
+        _last = null;
         Applied = 0;
         if (log.Enabled)
         {
+            // Claim first, then read: an earlier owner's append either landed before the claim (and is read) or is refused.
+            var owner = Guid.NewGuid().ToString("N");
+            await log.ClaimAsync(name, owner, cancellationToken);
             var entries = await log.ReadAsync(name, cancellationToken);
             foreach (var entry in entries)
             {
@@ -130,20 +207,22 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
                     LogBadEntry(ex, name, entry.Id);
                     result = DetectionResult.None;
                 }
-                Remember(entry.MessageId, result);
-                _last = entry.Id;
+                Remember(entry.MessageId, new EngineDecision(result, Task.CompletedTask));
+                _last = entry.MessageId;
                 Applied++;
             }
+            _owner = owner;
             Restores++;
             if (entries.Count > 0)
-                LogRestored(name, entries.Count, _last);
+                LogRestored(name, entries.Count, entries[^1].Id);
         }
         _engine = engine;
+        return engine;
     }
 
-    private void Remember(Guid messageId, DetectionResult result)
+    private void Remember(Guid messageId, EngineDecision decision)
     {
-        if (!_results.TryAdd(messageId, result))
+        if (!_results.TryAdd(messageId, decision))
             return;
         _order.Enqueue(messageId);
         while (_order.Count > Remembered)
@@ -153,7 +232,7 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
     [LoggerMessage(Level = LogLevel.Information, Message = "Engine {Engine} rebuilt from {Events} logged events (last {Last})")]
     private partial void LogRestored(string engine, int events, string last);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Engine {Engine}: its log moved on under this process (another owner); rebuilding from the log")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Engine {Engine}: its log refused an event (another owner claimed it, or an earlier append did not land); rebuilding from the log")]
     private partial void LogFenced(string engine);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Engine {Engine}: logged event {Id} failed when fed again; skipped")]

@@ -12,18 +12,26 @@ public sealed record EngineLogEntry(string Id, Guid MessageId, object Message);
 
 /// <summary>
 /// The durable input log of a stateful engine (a detector partition, the sector-shock aggregator): every event the engine
-/// consumed, in order, so a new owner rebuilds the same state by feeding them again. Appends are fenced: one succeeds only
-/// if the log still ends where the appender last saw it, so an owner that lost its partition without knowing cannot
-/// write after its successor.
+/// consumed, in order, so a new owner rebuilds the same state by feeding them again. Each engine has one owner at a time:
+/// <see cref="ClaimAsync"/> makes the caller the owner, and from then on appends by any earlier owner are refused, so an
+/// owner that lost its partition without knowing cannot write after its successor. An append is also refused unless the
+/// log still ends with the message the appender last appended (or read), so appends can be sent one after another
+/// without waiting for each reply: if one of them does not land, none after it does, and the log never has a gap.
 /// </summary>
 public interface IEngineLog
 {
     bool Enabled { get; }
 
+    /// <summary>Makes <paramref name="owner"/> the engine's only writer (earlier owners' appends are refused from now on).</summary>
+    Task ClaimAsync(string engine, string owner, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<EngineLogEntry>> ReadAsync(string engine, CancellationToken cancellationToken);
 
-    /// <summary>Appends after <paramref name="expectedLast"/>; returns the new last id, or null when the log has moved on (fenced).</summary>
-    Task<string?> AppendAsync(string engine, string expectedLast, Guid messageId, object message, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends when <paramref name="owner"/> still owns the engine and the log's last entry is the message
+    /// <paramref name="expectedLast"/> (null: the log is empty); returns false when refused (fenced).
+    /// </summary>
+    Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, Guid messageId, object message, CancellationToken cancellationToken);
 }
 
 /// <summary>No log: the engine's state lives in this process only (the embedded pair, and every replay).</summary>
@@ -33,25 +41,36 @@ public sealed class NoEngineLog : IEngineLog
 
     public bool Enabled => false;
 
+    public Task ClaimAsync(string engine, string owner, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<IReadOnlyList<EngineLogEntry>> ReadAsync(string engine, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<EngineLogEntry>>([]);
 
-    public Task<string?> AppendAsync(string engine, string expectedLast, Guid messageId, object message, CancellationToken cancellationToken) => Task.FromResult<string?>(expectedLast);
+    public Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, Guid messageId, object message, CancellationToken cancellationToken) => Task.FromResult(true);
 }
 
-/// <summary>The engine log as one Redis stream per engine (<c>{prefix}engine:{name}:log</c>), capped at <c>Scale:LogLength</c>.</summary>
+/// <summary>
+/// The engine log as one Redis stream per engine (<c>{prefix}engine:{name}:log</c>, capped at <c>Scale:LogLength</c>)
+/// and its owner's token (<c>{prefix}engine:{name}:owner</c>).
+/// </summary>
 public sealed class RedisEngineLog(IConnectionMultiplexer redis, IOptions<StoreOptions> store, IOptions<ScaleOptions> scale) : IEngineLog
 {
-    public const string Empty = "0-0";
     private const int Page = 5_000;
 
-    // Appends only when the stream still ends at ARGV[1]: the fence between an old and a new owner of a partition.
+    // Appends only for the current owner, and only when the stream still ends with the message the owner expects: the
+    // fence between an old and a new owner, and between an append that was lost and the ones sent after it.
     private static readonly LuaScript Append = LuaScript.Prepare("""
+        if redis.call('GET', @owner) ~= @token then return 0 end
         local last = redis.call('XREVRANGE', @key, '+', '-', 'COUNT', 1)
-        local lastId = '0-0'
-        if #last > 0 then lastId = last[1][1] end
-        if lastId ~= @expected then return {0, lastId} end
-        local id = redis.call('XADD', @key, 'MAXLEN', '~', @maxlen, '*', 'm', @message, 't', @type, 'd', @data)
-        return {1, id}
+        local lastMessage = ''
+        if #last > 0 then
+          local fields = last[1][2]
+          for i = 1, #fields, 2 do
+            if fields[i] == 'm' then lastMessage = fields[i + 1] end
+          end
+        end
+        if lastMessage ~= @expected then return -1 end
+        redis.call('XADD', @key, 'MAXLEN', '~', @maxlen, '*', 'm', @message, 't', @type, 'd', @data)
+        return 1
         """);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -59,6 +78,11 @@ public sealed class RedisEngineLog(IConnectionMultiplexer redis, IOptions<StoreO
     public bool Enabled => true;
 
     private string Key(string engine) => $"{store.Value.Redis.KeyPrefix}engine:{engine}:log";
+
+    private string OwnerKey(string engine) => $"{store.Value.Redis.KeyPrefix}engine:{engine}:owner";
+
+    public Task ClaimAsync(string engine, string owner, CancellationToken cancellationToken) =>
+        redis.GetDatabase().StringSetAsync(OwnerKey(engine), owner);
 
     public async Task<IReadOnlyList<EngineLogEntry>> ReadAsync(string engine, CancellationToken cancellationToken)
     {
@@ -80,19 +104,21 @@ public sealed class RedisEngineLog(IConnectionMultiplexer redis, IOptions<StoreO
         }
     }
 
-    public async Task<string?> AppendAsync(string engine, string expectedLast, Guid messageId, object message, CancellationToken cancellationToken)
+    public async Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, Guid messageId, object message, CancellationToken cancellationToken)
     {
         var (type, data) = Encode(message);
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Append, new
+        var result = await redis.GetDatabase().ScriptEvaluateAsync(Append, new
         {
             key = (RedisKey)Key(engine),
-            expected = expectedLast,
+            owner = (RedisKey)OwnerKey(engine),
+            token = owner,
+            expected = expectedLast is { } last ? last.ToString("N") : "",
             maxlen = scale.Value.LogLength,
             message = messageId.ToString("N"),
             type,
             data,
-        }))!;
-        return (int)result[0] == 1 ? result[1].ToString() : null;
+        });
+        return (int)result == 1;
     }
 
     internal static (string Type, string Data) Encode(object message) => message switch

@@ -69,13 +69,14 @@ public sealed class RunScope(PipelineActivity activity, bool replay)
 /// Feeds bars and AI headlines to the detector engine of the endpoint they arrived on, writes the alerts it decides to
 /// the store at once (one bus hop less between a bar and its alert being readable), and publishes what it decided.
 /// With <c>Bus:DetectorConcurrency</c> above 1 on RabbitMQ the endpoint takes several deliveries at once, and each waits for its
-/// turn in the queue's order (<see cref="DeliverySequencer"/>): the engine sees one message at a time, in order, and each
-/// message's outputs are started in its turn; their store write and broker confirms are awaited after it, so a slow
-/// output holds back only its own acknowledgement, not the next delivery's turn. Deserialisation and acknowledgements
-/// overlap too. Outputs of neighbouring messages may therefore be confirmed out of order; the store keeps an alert's
-/// highest revision and the delivery planner skips a stale one, so a later revision is never overwritten by an earlier.
-/// A message that fails in its turn keeps the turn while it is retried; one whose outputs fail is retried after its turn
-/// has passed. Either way the retry (or a redelivery) gets the same outputs again from the engine slot, which remembers
+/// turn in the queue's order (<see cref="DeliverySequencer"/>): the engine sees one message at a time, in order. A
+/// message's engine-log append (with <c>Scale:Checkpoint</c>) is sent in its turn, and its outputs leave once the append
+/// has landed; that append, their store write and broker confirms are awaited after the turn, so a slow one holds back
+/// only its own acknowledgement, not the next delivery's turn. Deserialisation and acknowledgements overlap too. Outputs
+/// of neighbouring messages may therefore leave and be confirmed out of order; the store keeps an alert's highest
+/// revision and the delivery planner skips a stale one, so a later revision is never overwritten by an earlier.
+/// A message that fails in its turn keeps the turn while it is retried; one whose append or outputs fail is retried after
+/// its turn has passed. Either way the retry (or a redelivery) gets the same outputs again from the engine slot, which remembers
 /// what each message caused, and writes and publishes them again (the store and the delivery planner are idempotent by
 /// alert id and revision).
 /// </summary>
@@ -98,10 +99,11 @@ public sealed class ReactionDetectorConsumer(DetectorSlots slots, RunScope scope
                 metrics.BarObserved();
                 market.Observe(bar);
             }
-            var result = await slots.Detector(context.ReceiveContext.InputAddress).HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
-            // The outputs are started in turn, and their store write and broker confirms are awaited after it: the
-            // next delivery's turn need not wait for them (this one is acknowledged only once they are confirmed).
-            var outputs = DetectionPublisher.PublishAsync(context, result, recorder);
+            var decision = await slots.Detector(context.ReceiveContext.InputAddress).ApplyAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+            // The outputs leave once the event is in the engine's log, and that append, their store write and their
+            // broker confirms are awaited after the turn: the next delivery's turn need not wait for them (this one is
+            // acknowledged only once they are all confirmed).
+            var outputs = DetectionPublisher.PublishWhenLoggedAsync(context, decision, recorder);
             sequencer.Release(context.ReceiveContext);
             await outputs;
             return;
@@ -145,6 +147,23 @@ internal static class EngineRetry
 /// </summary>
 internal static class DetectionPublisher
 {
+    /// <summary>
+    /// The outputs of an engine's decision, once its event is in the engine's log. If the append failed, nothing leaves
+    /// and the failure is thrown: the bus retries the message, and the rebuilt engine decides again.
+    /// </summary>
+    public static Task PublishWhenLoggedAsync(ConsumeContext context, EngineDecision decision, AlertRecorder recorder)
+    {
+        return decision.Logged.IsCompletedSuccessfully
+            ? PublishAsync(context, decision.Result, recorder)
+            : AfterLoggedAsync(context, decision, recorder);
+
+        static async Task AfterLoggedAsync(ConsumeContext context, EngineDecision decision, AlertRecorder recorder)
+        {
+            await decision.Logged;
+            await PublishAsync(context, decision.Result, recorder);
+        }
+    }
+
     public static Task PublishAsync(ConsumeContext context, DetectionResult result, AlertRecorder recorder)
     {
         if (result.IsEmpty)
@@ -186,8 +205,8 @@ public sealed class SectorShockConsumer(DetectorSlots slots, RunScope scope, Ale
     {
         if (scope.IsForeign(context))
             return;
-        var result = await slots.Aggregator.HandleAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
-        await DetectionPublisher.PublishAsync(context, result, recorder);
+        var decision = await slots.Aggregator.ApplyAsync(context.MessageId ?? NewId.NextGuid(), message, context.CancellationToken);
+        await DetectionPublisher.PublishWhenLoggedAsync(context, decision, recorder);
     }
 }
 

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 
 namespace DeepSeekWatch.IntegrationTests.Scale;
 
-/// <summary>The detector engines' input log on the private Redis: round trip, fencing, trimming.</summary>
+/// <summary>The detector engines' input log on the private Redis: round trip, ownership, no gaps, trimming.</summary>
 [Collection(nameof(ServersCollection))]
 public sealed class RedisEngineLogTests : IDisposable
 {
@@ -36,48 +36,67 @@ public sealed class RedisEngineLogTests : IDisposable
     // Records with lists compare by reference: compare what they are, as JSON, with the type.
     private static string Canonical(object message) => message.GetType().Name + " " + JsonSerializer.Serialize(message, message.GetType());
 
+    /// <summary>Appends the messages one after another as their owner, without waiting for each reply (as a slot does).</summary>
+    private static async Task<bool[]> AppendAllAsync(RedisEngineLog log, string engine, string owner, Guid? last, IReadOnlyList<(Guid Id, object Message)> messages)
+    {
+        var sent = new List<Task<bool>>();
+        foreach (var (id, message) in messages)
+        {
+            sent.Add(log.AppendAsync(engine, owner, last, id, message, CancellationToken.None));
+            last = id;
+        }
+        return await Task.WhenAll(sent);
+    }
+
     [Fact]
     public async Task Every_message_type_round_trips_in_order_with_its_message_id()
     {
         var log = Log();
-        var ids = Messages.Select(_ => Guid.NewGuid()).ToArray();
-        var last = RedisEngineLog.Empty;
-        var appended = new List<string>();
-        for (var i = 0; i < Messages.Length; i++)
-        {
-            var id = await log.AppendAsync("detector-3-1", last, ids[i], Messages[i], CancellationToken.None);
-            Assert.NotNull(id);
-            appended.Add(id);
-            last = id;
-        }
+        await log.ClaimAsync("detector-3-1", "owner-a", CancellationToken.None);
+        var messages = Messages.Select(m => (Id: Guid.NewGuid(), Message: m)).ToList();
+
+        Assert.All(await AppendAllAsync(log, "detector-3-1", "owner-a", null, messages), Assert.True);
 
         var entries = await log.ReadAsync("detector-3-1", CancellationToken.None);
-
-        Assert.Equal(appended, entries.Select(e => e.Id));
-        Assert.Equal(ids, entries.Select(e => e.MessageId));
+        Assert.Equal(messages.Select(m => m.Id), entries.Select(e => e.MessageId));
         Assert.Equal(Messages.Select(Canonical), entries.Select(e => Canonical(e.Message)));
         Assert.Empty(await log.ReadAsync("detector-3-0", CancellationToken.None));
     }
 
     [Fact]
-    public async Task An_append_with_a_stale_expected_id_is_fenced_and_writes_nothing()
+    public async Task Only_the_last_owner_to_claim_the_log_appends_and_a_refused_append_writes_nothing()
     {
         var log = Log();
-        var first = await log.AppendAsync("sector-shock-3", RedisEngineLog.Empty, Guid.NewGuid(), Messages[4], CancellationToken.None);
-        Assert.NotNull(first);
-        var second = await log.AppendAsync("sector-shock-3", first, Guid.NewGuid(), Messages[3], CancellationToken.None);
-        Assert.NotNull(second);
+        var (m1, m2) = (Guid.NewGuid(), Guid.NewGuid());
+        // Nobody has claimed it yet: refused.
+        Assert.False(await log.AppendAsync("sector-shock-3", "owner-a", null, m1, Messages[4], CancellationToken.None));
+        await log.ClaimAsync("sector-shock-3", "owner-a", CancellationToken.None);
+        Assert.True(await log.AppendAsync("sector-shock-3", "owner-a", null, m1, Messages[4], CancellationToken.None));
 
-        // An owner that last saw the empty log, or the first entry, is behind: fenced.
-        Assert.Null(await log.AppendAsync("sector-shock-3", RedisEngineLog.Empty, Guid.NewGuid(), Messages[2], CancellationToken.None));
-        Assert.Null(await log.AppendAsync("sector-shock-3", first, Guid.NewGuid(), Messages[2], CancellationToken.None));
-        Assert.Null(await log.AppendAsync("sector-shock-3", "99999999999999-0", Guid.NewGuid(), Messages[2], CancellationToken.None));
+        // B takes over; A, up to date with the log, is refused from now on, and B appends.
+        await log.ClaimAsync("sector-shock-3", "owner-b", CancellationToken.None);
+        Assert.False(await log.AppendAsync("sector-shock-3", "owner-a", m1, Guid.NewGuid(), Messages[3], CancellationToken.None));
+        Assert.True(await log.AppendAsync("sector-shock-3", "owner-b", m1, m2, Messages[3], CancellationToken.None));
 
         Assert.Equal(2, await _redis.GetDatabase().StreamLengthAsync(Key("sector-shock-3")));
-        var entries = await log.ReadAsync("sector-shock-3", CancellationToken.None);
-        Assert.Equal([first, second], entries.Select(e => e.Id));
-        // The owner that is up to date still appends.
-        Assert.NotNull(await log.AppendAsync("sector-shock-3", second, Guid.NewGuid(), Messages[2], CancellationToken.None));
+        Assert.Equal([m1, m2], (await log.ReadAsync("sector-shock-3", CancellationToken.None)).Select(e => e.MessageId));
+    }
+
+    [Fact]
+    public async Task An_append_that_does_not_follow_the_last_entry_is_refused_so_the_log_never_has_a_gap()
+    {
+        var log = Log();
+        await log.ClaimAsync("detector", "owner-a", CancellationToken.None);
+        var (m1, m2, lost) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        Assert.True(await log.AppendAsync("detector", "owner-a", null, m1, Messages[2], CancellationToken.None));
+
+        // An empty-log expectation, a message that never landed, or an older entry: refused.
+        Assert.False(await log.AppendAsync("detector", "owner-a", null, Guid.NewGuid(), Messages[2], CancellationToken.None));
+        Assert.False(await log.AppendAsync("detector", "owner-a", lost, Guid.NewGuid(), Messages[2], CancellationToken.None));
+        Assert.True(await log.AppendAsync("detector", "owner-a", m1, m2, Messages[2], CancellationToken.None));
+        Assert.False(await log.AppendAsync("detector", "owner-a", m1, Guid.NewGuid(), Messages[2], CancellationToken.None));
+
+        Assert.Equal([m1, m2], (await log.ReadAsync("detector", CancellationToken.None)).Select(e => e.MessageId));
     }
 
     [Fact]
@@ -86,24 +105,19 @@ public sealed class RedisEngineLogTests : IDisposable
         const int length = 1_000;
         const int appends = 3_000;
         var log = Log(length);
-        var ids = new List<Guid>();
-        var last = RedisEngineLog.Empty;
-        for (var i = 0; i < appends; i++)
-        {
-            var id = Guid.NewGuid();
-            ids.Add(id);
-            last = await log.AppendAsync("detector", last, id, new ClockAdvanced(T.AddSeconds(i), false), CancellationToken.None)
-                ?? throw new InvalidOperationException($"append {i} fenced");
-        }
+        await log.ClaimAsync("detector", "owner-a", CancellationToken.None);
+        var messages = Enumerable.Range(0, appends).Select(i => (Id: Guid.NewGuid(), Message: (object)new ClockAdvanced(T.AddSeconds(i), false))).ToList();
+
+        Assert.All(await AppendAllAsync(log, "detector", "owner-a", null, messages), Assert.True);
 
         var kept = await _redis.GetDatabase().StreamLengthAsync(Key("detector"));
         // MAXLEN ~ trims whole stream nodes only: never below LogLength, and not far above it.
         Assert.InRange(kept, length, length + 500);
         var entries = await log.ReadAsync("detector", CancellationToken.None);
         Assert.Equal(kept, entries.Count);
-        // What is kept is the newest entries, in order and contiguous.
-        Assert.Equal(ids.TakeLast(entries.Count), entries.Select(e => e.MessageId));
-        Assert.Equal(last, entries[^1].Id);
+        // What is kept is the newest entries, in order and contiguous, and the owner appends after the last of them.
+        Assert.Equal(messages.TakeLast(entries.Count).Select(m => m.Id), entries.Select(e => e.MessageId));
+        Assert.True(await log.AppendAsync("detector", "owner-a", messages[^1].Id, Guid.NewGuid(), Messages[2], CancellationToken.None));
     }
 
     [Fact]
@@ -111,19 +125,13 @@ public sealed class RedisEngineLogTests : IDisposable
     {
         const int count = 5_123;
         var log = Log();
-        var ids = new List<Guid>();
-        var last = RedisEngineLog.Empty;
-        for (var i = 0; i < count; i++)
-        {
-            var id = Guid.NewGuid();
-            ids.Add(id);
-            last = await log.AppendAsync("detector-5-4", last, id, new ClockAdvanced(T.AddSeconds(i), false), CancellationToken.None)
-                ?? throw new InvalidOperationException($"append {i} fenced");
-        }
+        await log.ClaimAsync("detector-5-4", "owner-a", CancellationToken.None);
+        var messages = Enumerable.Range(0, count).Select(i => (Id: Guid.NewGuid(), Message: (object)new ClockAdvanced(T.AddSeconds(i), false))).ToList();
+
+        Assert.All(await AppendAllAsync(log, "detector-5-4", "owner-a", null, messages), Assert.True);
 
         var entries = await log.ReadAsync("detector-5-4", CancellationToken.None);
-
-        Assert.Equal(ids, entries.Select(e => e.MessageId));
+        Assert.Equal(messages.Select(m => m.Id), entries.Select(e => e.MessageId));
         Assert.Equal(Enumerable.Range(0, count).Select(i => T.AddSeconds(i)), entries.Select(e => ((ClockAdvanced)e.Message).Now));
     }
 

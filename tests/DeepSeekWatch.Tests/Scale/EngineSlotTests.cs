@@ -7,23 +7,39 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DeepSeekWatch.Tests.Scale;
 
 /// <summary>
-/// An in-memory engine log with the fencing of <see cref="RedisEngineLog"/>: an append succeeds only when the log still
-/// ends at the expected id ("0-0" when empty). <see cref="FailNext"/> makes the next append throw, before or after writing.
+/// An in-memory engine log with the rules of <see cref="RedisEngineLog"/>: an append lands only for the engine's current
+/// owner (the last to claim it) and only when the log still ends with the message the appender expects. Each append is
+/// carried out when it is sent, as Redis runs commands in the order they arrive; its reply can be held back
+/// (<see cref="HoldReplies"/>) to show what happens while it is on its way. <see cref="FailNext"/> makes the next append
+/// fail, without writing (lost on the way) or after writing (its reply lost).
 /// </summary>
 internal sealed class MemoryEngineLog : IEngineLog
 {
     private readonly Dictionary<string, List<EngineLogEntry>> _logs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+    private readonly Queue<Action> _held = new();
     private long _next;
 
     public enum Failure { None, BeforeWriting, AfterWriting }
 
     public Failure FailNext { get; set; }
 
+    /// <summary>Appends are carried out but their replies wait for <see cref="ReleaseReplies"/>.</summary>
+    public bool HoldReplies { get; set; }
+
     public int Reads { get; private set; }
+
+    public int Refused { get; private set; }
 
     public bool Enabled => true;
 
     public IReadOnlyList<EngineLogEntry> Entries(string engine) => _logs.TryGetValue(engine, out var l) ? l.ToList() : [];
+
+    public Task ClaimAsync(string engine, string owner, CancellationToken cancellationToken)
+    {
+        _owners[engine] = owner;
+        return Task.CompletedTask;
+    }
 
     public Task<IReadOnlyList<EngineLogEntry>> ReadAsync(string engine, CancellationToken cancellationToken)
     {
@@ -31,22 +47,43 @@ internal sealed class MemoryEngineLog : IEngineLog
         return Task.FromResult(Entries(engine));
     }
 
-    public Task<string?> AppendAsync(string engine, string expectedLast, Guid messageId, object message, CancellationToken cancellationToken)
+    public Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, Guid messageId, object message, CancellationToken cancellationToken)
     {
         var failure = FailNext;
         FailNext = Failure.None;
+        var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action answer;
         if (failure == Failure.BeforeWriting)
-            throw new IOException("log unreachable");
-        if (!_logs.TryGetValue(engine, out var log))
-            _logs[engine] = log = [];
-        var last = log.Count > 0 ? log[^1].Id : "0-0";
-        if (last != expectedLast)
-            return Task.FromResult<string?>(null);
-        var id = (++_next).ToString(CultureInfo.InvariantCulture) + "-0";
-        log.Add(new EngineLogEntry(id, messageId, message));
-        if (failure == Failure.AfterWriting)
-            throw new IOException("connection lost before the reply");
-        return Task.FromResult<string?>(id);
+        {
+            answer = () => reply.SetException(new IOException("log unreachable"));
+        }
+        else
+        {
+            if (!_logs.TryGetValue(engine, out var log))
+                _logs[engine] = log = [];
+            Guid? last = log.Count > 0 ? log[^1].MessageId : null;
+            var landed = _owners.GetValueOrDefault(engine) == owner && last == expectedLast;
+            if (landed)
+                log.Add(new EngineLogEntry((++_next).ToString(CultureInfo.InvariantCulture) + "-0", messageId, message));
+            else
+                Refused++;
+            answer = failure == Failure.AfterWriting
+                ? () => reply.SetException(new IOException("connection lost before the reply"))
+                : () => reply.SetResult(landed);
+        }
+        if (HoldReplies)
+            _held.Enqueue(answer);
+        else
+            answer();
+        return reply.Task;
+    }
+
+    /// <summary>Sends the held replies, in the order the appends were carried out.</summary>
+    public void ReleaseReplies()
+    {
+        HoldReplies = false;
+        while (_held.TryDequeue(out var answer))
+            answer();
     }
 }
 
@@ -122,28 +159,93 @@ public sealed class EngineSlotTests
     }
 
     [Fact]
-    public async Task When_another_owner_appended_the_slot_rebuilds_and_applies_the_new_event_exactly_once()
+    public async Task When_another_owner_claimed_the_log_the_old_owner_is_refused_and_its_event_is_applied_once_after_a_rebuild()
     {
         var a = Slot();
         await a.HandleAsync(Guid.NewGuid(), "m1", CancellationToken.None);
         var b = Slot();
         await b.HandleAsync(Guid.NewGuid(), "m2", CancellationToken.None);
 
-        // A still thinks the log ends at m1: its append is fenced, it rebuilds (m1, m2) and then appends and applies m3.
-        var result = await a.HandleAsync(Guid.NewGuid(), "m3", CancellationToken.None);
+        // A still owns nothing: its next event is refused, and nothing of it leaves.
+        var m3 = Guid.NewGuid();
+        var refused = await a.ApplyAsync(m3, "m3", CancellationToken.None);
+        await Assert.ThrowsAsync<EngineFencedException>(() => refused.Logged);
+        Assert.Equal(["m1", "m2"], _log.Entries(Name).Select(e => (string)e.Message));
 
+        // The bus's retry: A claims the log back, rebuilds (m1, m2) and applies m3 on top, once in the log.
+        var result = await a.HandleAsync(m3, "m3", CancellationToken.None);
         Assert.Equal("m3#3", Marker(result));
-        Assert.Equal(3, _engines.Count);
-        Assert.Equal(["m1"], _engines[0].Seen);
-        Assert.Equal(["m1", "m2", "m3"], _engines[2].Seen);
+        Assert.Equal(["m1", "m2", "m3"], _engines[^1].Seen);
         Assert.Equal(2, a.Restores);
         Assert.Equal(3, a.Applied);
         Assert.Equal(["m1", "m2", "m3"], _log.Entries(Name).Select(e => (string)e.Message));
-        Assert.Single(_applied, "m3");
     }
 
     [Fact]
-    public async Task A_log_append_that_throws_leaves_the_engine_unchanged_and_the_retry_applies_once()
+    public async Task A_successor_that_has_only_claimed_the_log_already_fences_the_old_owner()
+    {
+        var a = Slot();
+        await a.HandleAsync(Guid.NewGuid(), "m1", CancellationToken.None);
+        // B takes over (a standby's first event rebuilds it from the log) before A's next event is appended.
+        var b = Slot();
+        Assert.Equal("m1#1", Marker(await b.HandleAsync(_log.Entries(Name)[0].MessageId, "m1", CancellationToken.None)));
+
+        var late = await a.ApplyAsync(Guid.NewGuid(), "late", CancellationToken.None);
+
+        await Assert.ThrowsAsync<EngineFencedException>(() => late.Logged);
+        Assert.Equal(["m1"], _log.Entries(Name).Select(e => (string)e.Message));
+        Assert.Equal("m2#2", Marker(await b.HandleAsync(Guid.NewGuid(), "m2", CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task The_next_event_is_applied_while_the_previous_append_is_on_its_way_and_each_is_logged_in_order()
+    {
+        var slot = Slot();
+        await slot.HandleAsync(Guid.NewGuid(), "m1", CancellationToken.None);
+        _log.HoldReplies = true;
+
+        var second = await slot.ApplyAsync(Guid.NewGuid(), "m2", CancellationToken.None);
+        var third = await slot.ApplyAsync(Guid.NewGuid(), "m3", CancellationToken.None);
+
+        Assert.Equal(["m1", "m2", "m3"], _applied);
+        Assert.False(second.Logged.IsCompleted);
+        Assert.False(third.Logged.IsCompleted);
+        _log.ReleaseReplies();
+        await second.Logged;
+        await third.Logged;
+        Assert.Equal(("m2#2", "m3#3"), (Marker(second.Result), Marker(third.Result)));
+        Assert.Equal(["m1", "m2", "m3"], _log.Entries(Name).Select(e => (string)e.Message));
+        Assert.Single(_engines);
+    }
+
+    [Fact]
+    public async Task An_append_that_did_not_land_refuses_those_sent_after_it_and_the_retries_log_them_in_order()
+    {
+        var slot = Slot();
+        await slot.HandleAsync(Guid.NewGuid(), "m1", CancellationToken.None);
+        _log.HoldReplies = true;
+        _log.FailNext = MemoryEngineLog.Failure.BeforeWriting;
+        var (id2, id3) = (Guid.NewGuid(), Guid.NewGuid());
+
+        var second = await slot.ApplyAsync(id2, "m2", CancellationToken.None);
+        var third = await slot.ApplyAsync(id3, "m3", CancellationToken.None);
+        _log.ReleaseReplies();
+
+        await Assert.ThrowsAsync<IOException>(() => second.Logged);
+        await Assert.ThrowsAsync<EngineFencedException>(() => third.Logged);
+        // No gap: m3 did not land after the lost m2.
+        Assert.Equal(["m1"], _log.Entries(Name).Select(e => (string)e.Message));
+
+        // The retries, in the queue's order, on an engine rebuilt from the log.
+        Assert.Equal("m2#2", Marker(await slot.HandleAsync(id2, "m2", CancellationToken.None)));
+        Assert.Equal("m3#3", Marker(await slot.HandleAsync(id3, "m3", CancellationToken.None)));
+        Assert.Equal(["m1", "m2", "m3"], _log.Entries(Name).Select(e => (string)e.Message));
+        Assert.Equal(["m1", "m2", "m3"], _engines[^1].Seen);
+        Assert.Equal(2, slot.Restores);
+    }
+
+    [Fact]
+    public async Task A_log_append_that_fails_voids_the_decision_and_the_retry_applies_once_on_a_rebuilt_engine()
     {
         var slot = Slot();
         await slot.HandleAsync(Guid.NewGuid(), "m1", CancellationToken.None);
@@ -151,15 +253,13 @@ public sealed class EngineSlotTests
         _log.FailNext = MemoryEngineLog.Failure.BeforeWriting;
 
         await Assert.ThrowsAsync<IOException>(async () => await slot.HandleAsync(id, "m2", CancellationToken.None));
-        Assert.Equal(["m1"], _applied);
-        Assert.Equal(1, slot.Applied);
+        Assert.Equal(["m1"], _log.Entries(Name).Select(e => (string)e.Message));
 
         var retry = await slot.HandleAsync(id, "m2", CancellationToken.None);
         Assert.Equal("m2#2", Marker(retry));
-        Assert.Equal(["m1", "m2"], _applied);
+        Assert.Equal(["m1", "m2"], _engines[^1].Seen);
         Assert.Equal(["m1", "m2"], _log.Entries(Name).Select(e => (string)e.Message));
-        Assert.Single(_engines);
-        Assert.Equal(1, slot.Restores);
+        Assert.Equal(2, slot.Restores);
     }
 
     [Fact]
@@ -171,14 +271,13 @@ public sealed class EngineSlotTests
         _log.FailNext = MemoryEngineLog.Failure.AfterWriting;
 
         await Assert.ThrowsAsync<IOException>(async () => await slot.HandleAsync(id, "m2", CancellationToken.None));
-        Assert.Equal(["m1"], _applied);
 
-        // The retry is fenced by its own earlier write: the rebuilt engine applies m2 from the log, and the retry returns that.
+        // The rebuilt engine applies m2 from the log, and the retry returns that without appending it again.
         var retry = await slot.HandleAsync(id, "m2", CancellationToken.None);
         Assert.Equal("m2#2", Marker(retry));
         Assert.Equal(["m1", "m2"], _engines[^1].Seen);
         Assert.Equal(["m1", "m2"], _log.Entries(Name).Select(e => (string)e.Message));
-        Assert.Equal(1, _engines[^1].Seen.Count(m => m == "m2"));
+        Assert.Equal(0, _log.Refused);
     }
 
     [Fact]
