@@ -62,8 +62,9 @@ public sealed class EngineFencedException(string engine)
 
 /// <summary>
 /// One stateful engine and its durable input log. Events are applied one at a time, in the order they come. With a log,
-/// an event's append is sent before the engine sees it, but not waited for there: the next event can be applied while
-/// the append is on its way, and the event's decision leaves only once its append has landed
+/// an event's append is sent (or queued behind the one on its way, and then sent with the others that queued: group
+/// commit) before the engine sees it, but not waited for there: the next event can be applied while the append is on
+/// its way, and the event's decision leaves only once its append has landed
 /// (<see cref="EngineDecision.Logged"/>), so whatever the engine decided can be decided again. Appends are conditional
 /// (<see cref="IEngineLog"/>): each only lands if this engine still owns the log and every earlier one landed, so the log
 /// is always a prefix of what the engine applied. When one fails, the engine is dropped and the next event rebuilds it
@@ -75,6 +76,9 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
 {
     private const int Remembered = 20_000;
     private const int FencedAttempts = 5;
+    private const int MaxBatch = 256;
+    private readonly Queue<PendingAppend> _unsent = new();
+    private bool _sending;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<Guid, EngineDecision> _results = [];
     private readonly Queue<Guid> _order = new();
@@ -127,9 +131,10 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
             var logged = Task.CompletedTask;
             if (log.Enabled)
             {
-                var append = log.AppendAsync(name, _owner, _last, messageId, message, cancellationToken);
+                var append = new PendingAppend(new EngineEvent(messageId, message), _last, _owner);
                 _last = messageId;
-                logged = ConfirmAsync(append, _generation);
+                Send(append);
+                logged = ConfirmAsync(append.Landed.Task, _generation);
             }
             var decision = new EngineDecision(engine.Apply(message), logged);
             Remember(messageId, decision);
@@ -140,6 +145,59 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Sends the append now if none is on its way; otherwise it waits for the one on its way, and everything that waited
+    /// goes in the next append together (group commit): one Redis round trip for many events under load, and still one
+    /// per event, sent at once, when they come one at a time.
+    /// </summary>
+    private void Send(PendingAppend append)
+    {
+        lock (_unsent)
+        {
+            _unsent.Enqueue(append);
+            if (_sending)
+                return;
+            _sending = true;
+        }
+        _ = SendLoopAsync();
+    }
+
+    private async Task SendLoopAsync()
+    {
+        while (true)
+        {
+            var batch = new List<PendingAppend>();
+            lock (_unsent)
+            {
+                if (_unsent.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+                // One append: consecutive events of one owner, each following the one before (a rebuild starts a new chain).
+                batch.Add(_unsent.Dequeue());
+                while (batch.Count < MaxBatch && _unsent.TryPeek(out var next) && next.Owner == batch[0].Owner && next.Expected == batch[^1].Event.MessageId)
+                    batch.Add(_unsent.Dequeue());
+            }
+            try
+            {
+                var landed = await log.AppendAsync(name, batch[0].Owner, batch[0].Expected, batch.ConvertAll(a => a.Event), CancellationToken.None);
+                foreach (var append in batch)
+                    append.Landed.TrySetResult(landed);
+            }
+            catch (Exception ex)
+            {
+                foreach (var append in batch)
+                    append.Landed.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed record PendingAppend(EngineEvent Event, Guid? Expected, string Owner)
+    {
+        public TaskCompletionSource<bool> Landed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Waits for an append; when it failed or was refused, the engine that applied the event is dropped.</summary>

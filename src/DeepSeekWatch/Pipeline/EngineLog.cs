@@ -10,6 +10,9 @@ namespace DeepSeekWatch.Pipeline;
 /// <summary>One event of a stateful engine's input log: its position, the bus message id it came with, and the event.</summary>
 public sealed record EngineLogEntry(string Id, Guid MessageId, object Message);
 
+/// <summary>An event to append to an engine's log: the bus message id it came with, and the event.</summary>
+public readonly record struct EngineEvent(Guid MessageId, object Message);
+
 /// <summary>
 /// The durable input log of a stateful engine (a detector partition, the sector-shock aggregator): every event the engine
 /// consumed, in order, so a new owner rebuilds the same state by feeding them again. Each engine has one owner at a time:
@@ -28,10 +31,10 @@ public interface IEngineLog
     Task<IReadOnlyList<EngineLogEntry>> ReadAsync(string engine, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Appends when <paramref name="owner"/> still owns the engine and the log's last entry is the message
-    /// <paramref name="expectedLast"/> (null: the log is empty); returns false when refused (fenced).
+    /// Appends the events, in order, all or none: when <paramref name="owner"/> still owns the engine and the log's last
+    /// entry is the message <paramref name="expectedLast"/> (null: the log is empty); returns false when refused (fenced).
     /// </summary>
-    Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, Guid messageId, object message, CancellationToken cancellationToken);
+    Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, IReadOnlyList<EngineEvent> events, CancellationToken cancellationToken);
 }
 
 /// <summary>No log: the engine's state lives in this process only (the embedded pair, and every replay).</summary>
@@ -45,7 +48,7 @@ public sealed class NoEngineLog : IEngineLog
 
     public Task<IReadOnlyList<EngineLogEntry>> ReadAsync(string engine, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<EngineLogEntry>>([]);
 
-    public Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, Guid messageId, object message, CancellationToken cancellationToken) => Task.FromResult(true);
+    public Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, IReadOnlyList<EngineEvent> events, CancellationToken cancellationToken) => Task.FromResult(true);
 }
 
 /// <summary>
@@ -58,9 +61,11 @@ public sealed class RedisEngineLog(IConnectionMultiplexer redis, IOptions<StoreO
 
     // Appends only for the current owner, and only when the stream still ends with the message the owner expects: the
     // fence between an old and a new owner, and between an append that was lost and the ones sent after it.
-    private static readonly LuaScript Append = LuaScript.Prepare("""
-        if redis.call('GET', @owner) ~= @token then return 0 end
-        local last = redis.call('XREVRANGE', @key, '+', '-', 'COUNT', 1)
+    // KEYS: the stream, the owner key; ARGV: owner token, expected last message id ('' for none), MAXLEN, then
+    // (message id, type, data) for each event.
+    private const string Append = """
+        if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+        local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
         local lastMessage = ''
         if #last > 0 then
           local fields = last[1][2]
@@ -68,10 +73,12 @@ public sealed class RedisEngineLog(IConnectionMultiplexer redis, IOptions<StoreO
             if fields[i] == 'm' then lastMessage = fields[i + 1] end
           end
         end
-        if lastMessage ~= @expected then return -1 end
-        redis.call('XADD', @key, 'MAXLEN', '~', @maxlen, '*', 'm', @message, 't', @type, 'd', @data)
+        if lastMessage ~= ARGV[2] then return -1 end
+        for i = 4, #ARGV, 3 do
+          redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'm', ARGV[i], 't', ARGV[i + 1], 'd', ARGV[i + 2])
+        end
         return 1
-        """);
+        """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -104,20 +111,20 @@ public sealed class RedisEngineLog(IConnectionMultiplexer redis, IOptions<StoreO
         }
     }
 
-    public async Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, Guid messageId, object message, CancellationToken cancellationToken)
+    public async Task<bool> AppendAsync(string engine, string owner, Guid? expectedLast, IReadOnlyList<EngineEvent> events, CancellationToken cancellationToken)
     {
-        var (type, data) = Encode(message);
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(Append, new
+        var args = new RedisValue[3 + 3 * events.Count];
+        args[0] = owner;
+        args[1] = expectedLast is { } last ? last.ToString("N") : "";
+        args[2] = scale.Value.LogLength;
+        for (var i = 0; i < events.Count; i++)
         {
-            key = (RedisKey)Key(engine),
-            owner = (RedisKey)OwnerKey(engine),
-            token = owner,
-            expected = expectedLast is { } last ? last.ToString("N") : "",
-            maxlen = scale.Value.LogLength,
-            message = messageId.ToString("N"),
-            type,
-            data,
-        });
+            var (type, data) = Encode(events[i].Message);
+            args[3 + 3 * i] = events[i].MessageId.ToString("N");
+            args[4 + 3 * i] = type;
+            args[5 + 3 * i] = data;
+        }
+        var result = await redis.GetDatabase().ScriptEvaluateAsync(Append, [Key(engine), OwnerKey(engine)], args);
         return (int)result == 1;
     }
 

@@ -42,7 +42,7 @@ public sealed class RedisEngineLogTests : IDisposable
         var sent = new List<Task<bool>>();
         foreach (var (id, message) in messages)
         {
-            sent.Add(log.AppendAsync(engine, owner, last, id, message, CancellationToken.None));
+            sent.Add(log.AppendAsync(engine, owner, last, [new(id, message)], CancellationToken.None));
             last = id;
         }
         return await Task.WhenAll(sent);
@@ -69,14 +69,14 @@ public sealed class RedisEngineLogTests : IDisposable
         var log = Log();
         var (m1, m2) = (Guid.NewGuid(), Guid.NewGuid());
         // Nobody has claimed it yet: refused.
-        Assert.False(await log.AppendAsync("sector-shock-3", "owner-a", null, m1, Messages[4], CancellationToken.None));
+        Assert.False(await log.AppendAsync("sector-shock-3", "owner-a", null, [new(m1, Messages[4])], CancellationToken.None));
         await log.ClaimAsync("sector-shock-3", "owner-a", CancellationToken.None);
-        Assert.True(await log.AppendAsync("sector-shock-3", "owner-a", null, m1, Messages[4], CancellationToken.None));
+        Assert.True(await log.AppendAsync("sector-shock-3", "owner-a", null, [new(m1, Messages[4])], CancellationToken.None));
 
         // B takes over; A, up to date with the log, is refused from now on, and B appends.
         await log.ClaimAsync("sector-shock-3", "owner-b", CancellationToken.None);
-        Assert.False(await log.AppendAsync("sector-shock-3", "owner-a", m1, Guid.NewGuid(), Messages[3], CancellationToken.None));
-        Assert.True(await log.AppendAsync("sector-shock-3", "owner-b", m1, m2, Messages[3], CancellationToken.None));
+        Assert.False(await log.AppendAsync("sector-shock-3", "owner-a", m1, [new(Guid.NewGuid(), Messages[3])], CancellationToken.None));
+        Assert.True(await log.AppendAsync("sector-shock-3", "owner-b", m1, [new(m2, Messages[3])], CancellationToken.None));
 
         Assert.Equal(2, await _redis.GetDatabase().StreamLengthAsync(Key("sector-shock-3")));
         Assert.Equal([m1, m2], (await log.ReadAsync("sector-shock-3", CancellationToken.None)).Select(e => e.MessageId));
@@ -88,15 +88,33 @@ public sealed class RedisEngineLogTests : IDisposable
         var log = Log();
         await log.ClaimAsync("detector", "owner-a", CancellationToken.None);
         var (m1, m2, lost) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        Assert.True(await log.AppendAsync("detector", "owner-a", null, m1, Messages[2], CancellationToken.None));
+        Assert.True(await log.AppendAsync("detector", "owner-a", null, [new(m1, Messages[2])], CancellationToken.None));
 
         // An empty-log expectation, a message that never landed, or an older entry: refused.
-        Assert.False(await log.AppendAsync("detector", "owner-a", null, Guid.NewGuid(), Messages[2], CancellationToken.None));
-        Assert.False(await log.AppendAsync("detector", "owner-a", lost, Guid.NewGuid(), Messages[2], CancellationToken.None));
-        Assert.True(await log.AppendAsync("detector", "owner-a", m1, m2, Messages[2], CancellationToken.None));
-        Assert.False(await log.AppendAsync("detector", "owner-a", m1, Guid.NewGuid(), Messages[2], CancellationToken.None));
+        Assert.False(await log.AppendAsync("detector", "owner-a", null, [new(Guid.NewGuid(), Messages[2])], CancellationToken.None));
+        Assert.False(await log.AppendAsync("detector", "owner-a", lost, [new(Guid.NewGuid(), Messages[2])], CancellationToken.None));
+        Assert.True(await log.AppendAsync("detector", "owner-a", m1, [new(m2, Messages[2])], CancellationToken.None));
+        Assert.False(await log.AppendAsync("detector", "owner-a", m1, [new(Guid.NewGuid(), Messages[2])], CancellationToken.None));
 
         Assert.Equal([m1, m2], (await log.ReadAsync("detector", CancellationToken.None)).Select(e => e.MessageId));
+    }
+
+    [Fact]
+    public async Task Several_events_in_one_append_land_in_order_or_not_at_all()
+    {
+        var log = Log();
+        await log.ClaimAsync("detector-2-0", "owner-a", CancellationToken.None);
+        var batch = Messages.Select(m => new EngineEvent(Guid.NewGuid(), m)).ToList();
+
+        Assert.True(await log.AppendAsync("detector-2-0", "owner-a", null, batch, CancellationToken.None));
+        // A refused batch (stale expectation) writes none of its events.
+        Assert.False(await log.AppendAsync("detector-2-0", "owner-a", batch[0].MessageId, batch, CancellationToken.None));
+        var next = Messages.Take(2).Select(m => new EngineEvent(Guid.NewGuid(), m)).ToList();
+        Assert.True(await log.AppendAsync("detector-2-0", "owner-a", batch[^1].MessageId, next, CancellationToken.None));
+
+        var entries = await log.ReadAsync("detector-2-0", CancellationToken.None);
+        Assert.Equal(batch.Concat(next).Select(e => e.MessageId), entries.Select(e => e.MessageId));
+        Assert.Equal(batch.Concat(next).Select(e => Canonical(e.Message)), entries.Select(e => Canonical(e.Message)));
     }
 
     [Fact]
@@ -117,7 +135,7 @@ public sealed class RedisEngineLogTests : IDisposable
         Assert.Equal(kept, entries.Count);
         // What is kept is the newest entries, in order and contiguous, and the owner appends after the last of them.
         Assert.Equal(messages.TakeLast(entries.Count).Select(m => m.Id), entries.Select(e => e.MessageId));
-        Assert.True(await log.AppendAsync("detector", "owner-a", messages[^1].Id, Guid.NewGuid(), Messages[2], CancellationToken.None));
+        Assert.True(await log.AppendAsync("detector", "owner-a", messages[^1].Id, [new(Guid.NewGuid(), Messages[2])], CancellationToken.None));
     }
 
     [Fact]
