@@ -170,6 +170,39 @@ public sealed class PipelineOnRabbitMqAndRedisTests
         Assert.Equal(expected.Select(AlertJson.Serialize), outcome.Alerts.Select(AlertJson.Serialize));
     }
 
+    /// <summary>
+    /// The detector with its engine log in Redis, as <c>run</c> keeps it (added here to a replay, which otherwise keeps
+    /// none), and the concurrency that comes with it by default: several deliveries at once, each event's append sent
+    /// without waiting in its turn and grouped with others while one is on its way. The same alerts as the embedded pair,
+    /// to the figure, and the log holds every event the detector consumed once, the bars in the tape's time order.
+    /// </summary>
+    [Fact]
+    public async Task With_the_engine_log_the_detector_takes_several_deliveries_at_once_and_logs_every_event_once_in_order()
+    {
+        var vhost = _servers.CreateVirtualHost($"logged-{Guid.NewGuid():N}");
+        var expected = await Cli.ReplayAsync(Repo.SampleTape);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings(Production(vhost, $"t{Guid.NewGuid():N}:")));
+        builder.Services.AddSingleton<IEngineLog, RedisEngineLog>();
+        builder.Services.AddReplay(builder.Configuration, notify: false);
+        using var host = builder.Build();
+        await host.StartAsync();
+        Assert.Equal(Hosting.BusOptions.WithEngineLog, host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.BusOptions>>().Value.DetectorConcurrency);
+        var events = TapeReader.ReadFile(Repo.SampleTape).Events;
+        var outcome = await host.Services.GetRequiredService<ReplayRunner>().RunAsync(events, ReplayPace.Max, TimeSpan.FromMinutes(5), null, CancellationToken.None);
+        var log = await host.Services.GetRequiredService<IEngineLog>().ReadAsync("detector", CancellationToken.None);
+        await host.StopAsync();
+
+        Assert.Equal(0, outcome.Faulted);
+        Assert.Equal(expected.Select(AlertJson.Serialize), outcome.Alerts.Select(AlertJson.Serialize));
+        Assert.Equal(log.Count, log.Select(e => e.MessageId).Distinct().Count());
+        // Every bar once; and in the queue's order, which is the tape's time order (a replay publishes the events of one
+        // time side by side, and each time's only after the time before it is confirmed).
+        var logged = log.Select(e => e.Message).OfType<PriceBarObserved>().ToList();
+        Assert.Equal(events.OfType<TapeEvent.Bar>().Select(b => b.Value.EventId).Order(StringComparer.Ordinal), logged.Select(b => b.EventId).Order(StringComparer.Ordinal));
+        Assert.Equal(logged.Select(b => b.End).Order(), logged.Select(b => b.End));
+    }
+
     /// <summary>The sample tape replayed on RabbitMQ and Redis with the detector taking 8 deliveries at once, and the services given.</summary>
     private async Task<ReplayOutcome> ReplayWithEightAtOnceAsync(string vhost, string prefix, Action<IServiceCollection> services)
     {

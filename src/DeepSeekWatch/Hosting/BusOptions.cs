@@ -16,12 +16,17 @@ public sealed class BusOptions
     public string EndpointPrefix { get; set; } = "deepseekwatch-";
 
     /// <summary>
-    /// <c>Bus:DetectorConcurrency</c>: deliveries the detector endpoint takes at once on RabbitMQ (default 1); the
-    /// detector still handles them one at a time in the queue's order (<c>DeliverySequencer</c>), what overlaps is the
-    /// bus's own work per message. On two cores 8 was slower than 1 (docs/performance.md); for machines with more.
+    /// <c>Bus:DetectorConcurrency</c>: deliveries the detector endpoint takes at once on RabbitMQ; the detector still
+    /// handles them one at a time in the queue's order (<c>DeliverySequencer</c>), what overlaps is the bus's own work per
+    /// message, each message's engine-log append, store write and output confirms. Unset: <see cref="WithEngineLog"/>
+    /// (16) when the detector keeps its engine log in Redis (<c>run</c> with <c>Scale:Checkpoint</c>), whose appends then
+    /// overlap; otherwise <see cref="WithoutEngineLog"/> (1), as more was no faster on two cores (docs/performance.md).
     /// The in-memory transport always takes one at a time.
     /// </summary>
-    public int DetectorConcurrency { get; set; } = 1;
+    public int? DetectorConcurrency { get; set; }
+
+    public const int WithEngineLog = 16;
+    public const int WithoutEngineLog = 1;
 
     /// <summary><c>Bus:StartTimeout</c>: how long start-up waits for the bus (and its topology) before failing.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);

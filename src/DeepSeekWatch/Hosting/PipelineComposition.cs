@@ -78,6 +78,10 @@ public static class PipelineComposition
             services.TryAddSingleton<IEngineLog, RedisEngineLog>();
         else
             services.TryAddSingleton<IEngineLog>(NoEngineLog.Instance);
+        // Unset Bus:DetectorConcurrency: several deliveries at once where the engine log's appends can then overlap.
+        var engineLog = services.Last(d => d.ServiceType == typeof(IEngineLog)).ImplementationInstance is not NoEngineLog;
+        var detectorConcurrency = bus.DetectorConcurrency ?? (engineLog ? BusOptions.WithEngineLog : BusOptions.WithoutEngineLog);
+        services.PostConfigure<BusOptions>(o => o.DetectorConcurrency ??= detectorConcurrency);
         services.AddSingleton<EngineHost>();
         services.AddSingleton<DetectorSlots>();
         services.TryAddSingleton<IHeadlineClassifier>(sp => new LexiconHeadlineClassifier(sp.GetRequiredService<IOptions<ClassifierOptions>>().Value));
@@ -87,7 +91,7 @@ public static class PipelineComposition
         services.AddSingleton<HeadlineLog>();
         services.AddSingleton<AlertRecorder>();
         // Deliveries need ordering only when the detector endpoint takes several at once (RabbitMQ only).
-        var sequenced = bus.IsRabbitMq && bus.DetectorConcurrency > 1 && !topology.Partitioned;
+        var sequenced = bus.IsRabbitMq && detectorConcurrency > 1 && !topology.Partitioned;
         var sequencer = new DeliverySequencer(sequenced ? SequencedEndpoint(topology) : _ => false);
         services.AddSingleton(sequencer);
         if (sequenced)

@@ -216,7 +216,7 @@ public sealed class ReactionDetectorConsumerDefinition : ConsumerDefinition<Reac
     {
         EndpointName = bus.Value.EndpointPrefix + "reaction-detector";
         // Only RabbitMQ numbers deliveries, which is what keeps the queue's order with several at once.
-        ConcurrentMessageLimit = bus.Value.IsRabbitMq ? bus.Value.DetectorConcurrency : 1;
+        ConcurrentMessageLimit = bus.Value.IsRabbitMq ? bus.Value.DetectorConcurrency ?? BusOptions.WithoutEngineLog : 1;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReactionDetectorConsumer> consumerConfigurator, IRegistrationContext context)
