@@ -68,7 +68,8 @@ public sealed class EngineFencedException(string engine)
 /// (<see cref="EngineDecision.Logged"/>), so whatever the engine decided can be decided again. Appends are conditional
 /// (<see cref="IEngineLog"/>): each only lands if this engine still owns the log and every earlier one landed, so the log
 /// is always a prefix of what the engine applied. When one fails, the engine is dropped and the next event rebuilds it
-/// from the log: a new owner — a standby taking over the partition, a restarted process — claims the log and reads it
+/// from the log, then applies again, in their order, the events whose appends did not land (so their retries, which may
+/// come back in any order, find what each caused): a new owner — a standby taking over the partition, a restarted process — claims the log and reads it
 /// into a fresh engine before its first event, and a redelivered message (same message id) returns what it caused the
 /// first time instead of being applied twice.
 /// </summary>
@@ -78,6 +79,7 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
     private const int FencedAttempts = 5;
     private const int MaxBatch = 256;
     private readonly Queue<PendingAppend> _unsent = new();
+    private readonly Queue<PendingAppend> _unconfirmed = new(); // applied by the engine, append not yet known to have landed
     private bool _sending;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<Guid, EngineDecision> _results = [];
@@ -130,12 +132,7 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
                 return known;
             var logged = Task.CompletedTask;
             if (log.Enabled)
-            {
-                var append = new PendingAppend(new EngineEvent(messageId, message), _last, _owner);
-                _last = messageId;
-                Send(append);
-                logged = ConfirmAsync(append.Landed.Task, _generation);
-            }
+                logged = Append(messageId, message);
             var decision = new EngineDecision(engine.Apply(message), logged);
             Remember(messageId, decision);
             Applied++;
@@ -145,6 +142,17 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Sends the event's append (under the gate, in the order the engine applies events); returns its confirmation.</summary>
+    private Task Append(Guid messageId, object message)
+    {
+        var append = new PendingAppend(new EngineEvent(messageId, message), _last, _owner);
+        _last = messageId;
+        lock (_unconfirmed)
+            _unconfirmed.Enqueue(append);
+        Send(append);
+        return ConfirmAsync(append.Landed.Task, _generation);
     }
 
     /// <summary>
@@ -207,6 +215,8 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
         try
         {
             landed = await append;
+            if (landed)
+                ForgetLanded();
         }
         catch
         {
@@ -219,6 +229,16 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
             LogFenced(name);
             await DropEngineAsync(generation);
             throw new EngineFencedException(name);
+        }
+    }
+
+    /// <summary>Appends land in the order they were sent: the landed ones at the front need no carrying over.</summary>
+    private void ForgetLanded()
+    {
+        lock (_unconfirmed)
+        {
+            while (_unconfirmed.TryPeek(out var first) && first.Landed.Task.IsCompletedSuccessfully && first.Landed.Task.Result)
+                _unconfirmed.Dequeue();
         }
     }
 
@@ -273,6 +293,24 @@ public sealed partial class EngineSlot(string name, Func<IStatefulEngine> factor
             Restores++;
             if (entries.Count > 0)
                 LogRestored(name, entries.Count, entries[^1].Id);
+            // The events the dropped engine applied whose appends did not land are applied again now, in the order it
+            // applied them (the queue's), and appended: their messages' retries — which come back in any order once
+            // their turns have passed — then find what they caused, instead of each being applied when its retry comes.
+            List<PendingAppend> carried;
+            lock (_unconfirmed)
+            {
+                carried = [.. _unconfirmed];
+                _unconfirmed.Clear();
+            }
+            foreach (var old in carried)
+            {
+                var (messageId, message) = (old.Event.MessageId, old.Event.Message);
+                if (_results.ContainsKey(messageId))
+                    continue; // it landed after all (a lost reply): it was read from the log
+                var logged = Append(messageId, message);
+                Remember(messageId, new EngineDecision(engine.Apply(message), logged));
+                Applied++;
+            }
         }
         _engine = engine;
         return engine;

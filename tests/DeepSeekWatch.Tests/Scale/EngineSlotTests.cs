@@ -259,6 +259,33 @@ public sealed class EngineSlotTests
     }
 
     [Fact]
+    public async Task Events_whose_appends_failed_are_applied_again_in_their_order_whatever_order_their_retries_come_in()
+    {
+        var slot = Slot();
+        await slot.HandleAsync(Guid.NewGuid(), "m1", CancellationToken.None);
+        _log.HoldReplies = true;
+        _log.FailNext = MemoryEngineLog.Failure.BeforeWriting;
+        var ids = new[] { Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid() };
+
+        var sent = new List<EngineDecision>();
+        for (var i = 0; i < ids.Length; i++)
+            sent.Add(await slot.ApplyAsync(ids[i], $"m{i + 2}", CancellationToken.None));
+        _log.ReleaseReplies();
+        foreach (var decision in sent)
+            await Assert.ThrowsAnyAsync<Exception>(() => decision.Logged);
+        Assert.Equal(["m1"], _log.Entries(Name).Select(e => (string)e.Message));
+
+        // With several deliveries at once, the retries come back after their turns, here last first: the rebuilt engine
+        // still applies m2, m3, m4 in the queue's order, and each retry gets what its message caused there.
+        Assert.Equal("m4#4", Marker(await slot.HandleAsync(ids[2], "m4", CancellationToken.None)));
+        Assert.Equal("m3#3", Marker(await slot.HandleAsync(ids[1], "m3", CancellationToken.None)));
+        Assert.Equal("m2#2", Marker(await slot.HandleAsync(ids[0], "m2", CancellationToken.None)));
+        Assert.Equal(["m1", "m2", "m3", "m4"], _engines[^1].Seen);
+        Assert.Equal(["m1", "m2", "m3", "m4"], _log.Entries(Name).Select(e => (string)e.Message));
+        Assert.Equal(2, slot.Restores);
+    }
+
+    [Fact]
     public async Task A_log_append_that_fails_voids_the_decision_and_the_retry_applies_once_on_a_rebuilt_engine()
     {
         var slot = Slot();
