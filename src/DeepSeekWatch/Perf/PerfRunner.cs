@@ -70,6 +70,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     private readonly List<string> _notes = [];
     private BarWire? _wire; // the bar as it goes on the wire, set at the start of RunAsync
     private List<PriceBarObserved> _warmup = [];
+    private bool _concurrencyNoted;
 
     public async Task<PerfResult> RunAsync(CancellationToken ct)
     {
@@ -343,6 +344,13 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             builder.Services.AddSingleton<IEngineLog, RedisEngineLog>(); // as run has it; the replay composition keeps none
         builder.Services.AddReplay(builder.Configuration, notify: false);
         using var host = builder.Build();
+        if (rabbit && !_concurrencyNoted)
+        {
+            _concurrencyNoted = true;
+            var concurrency = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.BusOptions>>().Value.DetectorConcurrency;
+            _notes.Add($"detector endpoint: {concurrency} deliveries at once (Bus:DetectorConcurrency)");
+            output.WriteLine($"perf: detector endpoint takes {concurrency} deliveries at once (Bus:DetectorConcurrency)");
+        }
         await host.StartAsync(ct);
         try
         {

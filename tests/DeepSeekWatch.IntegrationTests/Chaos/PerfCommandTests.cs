@@ -95,6 +95,25 @@ public sealed class PerfCommandTests
 public sealed class PerfOnRabbitMqAndRedisTests
 {
     [Fact]
+    public async Task Perf_with_the_engine_log_runs_the_pipeline_as_run_keeps_it_and_says_so()
+    {
+        var servers = Servers.Instance;
+        var vhost = servers.CreateVirtualHost($"perf-log-{Guid.NewGuid():N}");
+        var json = Repo.TempFile("perf.json");
+
+        var result = await Cli.RunAsync("perf", "--rabbitmq", $"{servers.RabbitHost}:{servers.RabbitPort}", "--redis", servers.RedisConfiguration, "--vhost", vhost,
+            "--bars", "400", "--warmup", "0", "--runs", "1", "--rate", "200", "--latency-seconds", "1", "--engine-log", "--out", json);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(400, root.GetProperty("endToEnd").GetProperty("messages").GetInt32());
+        var notes = root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+        Assert.Contains(notes, n => n.StartsWith("engine log: ", StringComparison.Ordinal));
+        Assert.Contains($"detector endpoint: {Hosting.BusOptions.WithEngineLog} deliveries at once (Bus:DetectorConcurrency)", notes);
+    }
+
+    [Fact]
     public async Task Perf_against_RabbitMQ_and_Redis_measures_ceiling_end_to_end_broker_latency_and_writes_them()
     {
         var servers = Servers.Instance;
@@ -125,6 +144,9 @@ public sealed class PerfOnRabbitMqAndRedisTests
         Assert.True(broker.GetProperty("p50").GetDouble() > 0 && broker.GetProperty("p50").GetDouble() <= broker.GetProperty("max").GetDouble());
         Assert.Equal(300, root.GetProperty("barLatencyFixed").GetProperty("samples").GetInt32());
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("broker ceiling: the fastest of 2 runs", StringComparison.Ordinal));
+        // The replay's composition: no engine log, one delivery at a time.
+        Assert.DoesNotContain(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("engine log: ", StringComparison.Ordinal));
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString() == $"detector endpoint: {Hosting.BusOptions.WithoutEngineLog} deliveries at once (Bus:DetectorConcurrency)");
         // Every pipeline run reports this process's GC work during it, to tell a stall in the process from one in the broker.
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("end-to-end (RabbitMQ + Redis), run 2 of 2: GC paused ", StringComparison.Ordinal));
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: GC paused ", StringComparison.Ordinal));
