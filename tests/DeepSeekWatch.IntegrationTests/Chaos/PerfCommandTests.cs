@@ -94,18 +94,21 @@ public sealed class PerfCommandTests
 [Collection(nameof(ServersCollection))]
 public sealed class PerfOnRabbitMqAndRedisTests
 {
+    /// <summary>Runs <c>perf</c> against the private servers (a fresh virtual host) with the arguments given; its JSON result.</summary>
+    private static async Task<JsonDocument> PerfAsync(params string[] args)
+    {
+        var servers = Servers.Instance;
+        var vhost = servers.CreateVirtualHost($"perf-{Guid.NewGuid():N}");
+        var json = Repo.TempFile("perf.json");
+        var result = await Cli.RunAsync(["perf", "--rabbitmq", $"{servers.RabbitHost}:{servers.RabbitPort}", "--redis", servers.RedisConfiguration, "--vhost", vhost, .. args, "--out", json]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonDocument.Parse(File.ReadAllText(json));
+    }
+
     [Fact]
     public async Task Perf_with_the_engine_log_runs_the_pipeline_as_run_keeps_it_and_says_so()
     {
-        var servers = Servers.Instance;
-        var vhost = servers.CreateVirtualHost($"perf-log-{Guid.NewGuid():N}");
-        var json = Repo.TempFile("perf.json");
-
-        var result = await Cli.RunAsync("perf", "--rabbitmq", $"{servers.RabbitHost}:{servers.RabbitPort}", "--redis", servers.RedisConfiguration, "--vhost", vhost,
-            "--bars", "400", "--warmup", "0", "--runs", "1", "--rate", "200", "--latency-seconds", "1", "--engine-log", "--out", json);
-
-        Assert.True(result.ExitCode == 0, result.ToString());
-        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        using var doc = await PerfAsync("--bars", "400", "--warmup", "0", "--runs", "1", "--rate", "200", "--latency-seconds", "1", "--engine-log");
         var root = doc.RootElement;
         Assert.Equal(400, root.GetProperty("endToEnd").GetProperty("messages").GetInt32());
         var notes = root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList();
@@ -116,15 +119,7 @@ public sealed class PerfOnRabbitMqAndRedisTests
     [Fact]
     public async Task Perf_against_RabbitMQ_and_Redis_measures_ceiling_end_to_end_broker_latency_and_writes_them()
     {
-        var servers = Servers.Instance;
-        var vhost = servers.CreateVirtualHost($"perf-{Guid.NewGuid():N}");
-        var json = Repo.TempFile("perf.json");
-
-        var result = await Cli.RunAsync("perf", "--rabbitmq", $"{servers.RabbitHost}:{servers.RabbitPort}", "--redis", servers.RedisConfiguration, "--vhost", vhost,
-            "--bars", "600", "--warmup", "0", "--runs", "2", "--rate", "300", "--latency-seconds", "1", "--out", json);
-
-        Assert.True(result.ExitCode == 0, result.ToString());
-        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        using var doc = await PerfAsync("--bars", "600", "--warmup", "0", "--runs", "2", "--rate", "300", "--latency-seconds", "1");
         var root = doc.RootElement;
         var runs = root.GetProperty("ceilingRuns").EnumerateArray().Select(e => e.GetDouble()).ToList();
         var e2eRuns = root.GetProperty("endToEndRuns").EnumerateArray().Select(e => e.GetDouble()).ToList();
