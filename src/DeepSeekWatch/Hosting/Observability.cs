@@ -14,7 +14,7 @@ namespace DeepSeekWatch.Hosting;
 /// OpenTelemetry for <c>run</c>: the <c>DeepSeekWatch</c> and <c>MassTransit</c> meters plus ASP.NET Core and runtime
 /// metrics, served in Prometheus text format on <c>/metrics</c>; traces from the <c>DeepSeekWatch</c> and
 /// <c>MassTransit</c> activity sources (MassTransit carries the trace context in message headers, so one trace runs
-/// from a poll through publish, detection and the alert store to delivery), exported by OTLP when
+/// from a poll through publish, detection and the alert store to delivery), recorded and exported by OTLP only when
 /// <c>Telemetry:Otlp:Endpoint</c> is set.
 /// </summary>
 public static class Observability
@@ -32,20 +32,22 @@ public static class Observability
         var otlp = OtlpEndpoint(configuration);
         services.AddMetrics();
         services.TryAddSingleton<ObservabilityMetrics>();
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName))
             .WithMetrics(m => m
                 .AddMeter(MetricNames.Meter, MassTransitSource)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(t =>
-            {
-                t.AddSource(MetricNames.Meter, MassTransitSource)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsPlumbing(ctx.Request.Path));
-                if (otlp is not null)
-                    t.AddOtlpExporter(o => o.Endpoint = otlp);
-            });
+                .AddPrometheusExporter());
+        // Spans are made only when they are exported: without an endpoint no tracer listens, so no message, poll or
+        // request pays for an activity nobody reads.
+        if (otlp is not null)
+        {
+            telemetry.WithTracing(t => t
+                .AddSource(MetricNames.Meter, MassTransitSource)
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsPlumbing(ctx.Request.Path))
+                .AddOtlpExporter(o => o.Endpoint = otlp));
+        }
         return services;
     }
 

@@ -10,6 +10,7 @@ using DeepSeekWatch.Pipeline;
 using DeepSeekWatch.Replay;
 using DeepSeekWatch.Tests.Support;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -149,6 +150,23 @@ public sealed partial class ObservabilityTests
         Assert.Equal([(90.0, (string?)AlertKinds.AiNewsDrop)], recorded);
         metrics.AlertStored(NewAlert(replay: false) with { Revision = 2 }, AlertWriteOutcome.Revised);
         Assert.Single(recorded);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("http://127.0.0.1:4317", true)]
+    public void Spans_are_recorded_only_when_an_OTLP_endpoint_exports_them(string? endpoint, bool traced)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [Observability.OtlpEndpointKey] = endpoint })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDeepSeekWatchObservability(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        // Without a tracer provider nothing of ours listens to MassTransit's or our own spans, so none are made for them.
+        Assert.Equal(traced, provider.GetService<OpenTelemetry.Trace.TracerProvider>() is not null);
     }
 
     [Fact]
