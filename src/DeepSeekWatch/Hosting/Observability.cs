@@ -21,6 +21,7 @@ public static class Observability
 {
     public const string ServiceName = "deepseekwatch";
     public const string OtlpEndpointKey = "Telemetry:Otlp:Endpoint";
+    public const string SamplingRatioKey = "Telemetry:Otlp:SamplingRatio";
     public const string MassTransitSource = "MassTransit";
     public const string MetricsPath = "/metrics";
 
@@ -30,6 +31,7 @@ public static class Observability
     public static IServiceCollection AddDeepSeekWatchObservability(this IServiceCollection services, IConfiguration configuration)
     {
         var otlp = OtlpEndpoint(configuration);
+        var ratio = SamplingRatio(configuration);
         services.AddMetrics();
         services.TryAddSingleton<ObservabilityMetrics>();
         var telemetry = services.AddOpenTelemetry()
@@ -43,7 +45,10 @@ public static class Observability
         // request pays for an activity nobody reads.
         if (otlp is not null)
         {
+            // A trace is kept or dropped where it starts (a poll, a request, a replayed event), by its trace id; every
+            // later span of it (publish, detection, store, delivery) follows that decision, so no kept trace has holes.
             telemetry.WithTracing(t => t
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)))
                 .AddSource(MetricNames.Meter, MassTransitSource)
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsPlumbing(ctx.Request.Path))
                 .AddOtlpExporter(o => o.Endpoint = otlp));
@@ -71,6 +76,17 @@ public static class Observability
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new ConfigurationException(OtlpEndpointKey, "must be an absolute http:// or https:// URL, e.g. http://otel-collector:4317");
         return uri;
+    }
+
+    /// <summary>The share of traces recorded and exported (0 to 1, default 1: every trace); anything else stops start-up naming the key.</summary>
+    public static double SamplingRatio(IConfiguration configuration)
+    {
+        var text = configuration[SamplingRatioKey];
+        if (string.IsNullOrWhiteSpace(text))
+            return 1.0;
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio) || !(ratio is >= 0 and <= 1))
+            throw new ConfigurationException(SamplingRatioKey, $"must be a number from 0 to 1 (the share of traces recorded, e.g. 0.1), not '{text}'");
+        return ratio;
     }
 
     private static bool IsPlumbing(PathString path) =>

@@ -169,6 +169,49 @@ public sealed partial class ObservabilityTests
         Assert.Equal(traced, provider.GetService<OpenTelemetry.Trace.TracerProvider>() is not null);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("1", true)]
+    [InlineData("0", false)]
+    public void The_sampling_ratio_decides_whether_a_trace_is_recorded_where_it_starts(string? ratio, bool recorded)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [Observability.OtlpEndpointKey] = "http://127.0.0.1:4317",
+                [Observability.SamplingRatioKey] = ratio,
+            })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDeepSeekWatchObservability(configuration);
+        using var provider = services.BuildServiceProvider();
+        _ = provider.GetRequiredService<OpenTelemetry.Trace.TracerProvider>();
+
+        // A root span of ours (a poll cycle starts one) and a child of it: the child follows the root's decision.
+        using var root = Observability.ActivitySource.StartActivity("poll", ActivityKind.Internal, default(ActivityContext));
+        Assert.Equal(recorded, root is { Recorded: true });
+        if (root is not null)
+        {
+            using var child = Observability.ActivitySource.StartActivity("publish");
+            Assert.Equal(recorded, child is { Recorded: true });
+        }
+    }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    [InlineData("half")]
+    [InlineData("NaN")]
+    public void A_bad_sampling_ratio_stops_start_up_naming_the_key(string ratio)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [Observability.SamplingRatioKey] = ratio })
+            .Build();
+        var error = Assert.Throws<DeepSeekWatch.Hosting.ConfigurationException>(() => new ServiceCollection().AddDeepSeekWatchObservability(configuration));
+        Assert.Contains(Observability.SamplingRatioKey, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_bad_OTLP_endpoint_stops_start_up_naming_the_key()
     {
