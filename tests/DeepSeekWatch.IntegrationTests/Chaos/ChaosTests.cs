@@ -197,6 +197,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
             catch (TimeoutException)
             {
                 output.WriteLine("queues not drained:\n" + servers.QueueReport(vhost));
+                // Which endpoints MassTransit itself considers down (a queue with messages and no consumer, above).
+                var health = host.Services.GetRequiredService<MassTransit.IBusControl>().CheckHealth();
+                output.WriteLine($"bus health: {health.Status} {health.Description}");
+                foreach (var (endpoint, result) in health.Endpoints)
+                    output.WriteLine($"  {endpoint}: {result.Status} {result.Description}");
                 foreach (var entry in logs.Entries.TakeLast(60))
                     output.WriteLine("  log: " + (entry.Length > 600 ? entry[..600] : entry));
                 throw;
