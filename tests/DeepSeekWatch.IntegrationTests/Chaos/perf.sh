@@ -4,6 +4,7 @@
 #   tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh --out docs/perf/perf.json
 #   tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh --bars 20000 --detectors 1,2,3 --partitions 6 --out /tmp/perf.json
 # (--detectors starts `run --role detector` child processes from the same dll; perf kills them at the end)
+#   DLL=/tmp/other/deepseekwatch.dll tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh ...   (another build)
 # Needs redis-server, rabbitmq-server and a built src/DeepSeekWatch (dotnet build src/DeepSeekWatch -c Release).
 set -eu
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -25,7 +26,15 @@ i=0
 until rabbitmq-diagnostics -n "$node" -q check_running > /dev/null 2>&1; do
   i=$((i + 1)); [ $i -gt 120 ] && { echo "rabbitmq did not start" >&2; cat "$dir/rabbit.log" >&2; exit 1; }; sleep 1
 done
-dll=$(ls -t artifacts/bin/DeepSeekWatch/release/deepseekwatch.dll artifacts/bin/DeepSeekWatch/debug/deepseekwatch.dll 2> /dev/null | head -1)
-[ -n "$dll" ] || { echo "build src/DeepSeekWatch first" >&2; exit 1; }
+# DLL=path picks a build (e.g. a copy to compare with); otherwise the Release build, else the Debug one, with a warning:
+# the tests' builds are Debug and newer, and a Debug build's figures are not the product's.
+dll=${DLL:-}
+if [ -z "$dll" ]; then
+  for c in artifacts/bin/DeepSeekWatch/release/deepseekwatch.dll artifacts/bin/DeepSeekWatch/debug/deepseekwatch.dll; do
+    [ -f "$c" ] && { dll=$c; break; }
+  done
+fi
+[ -n "$dll" ] && [ -f "$dll" ] || { echo "build src/DeepSeekWatch first (dotnet build src/DeepSeekWatch -c Release)" >&2; exit 1; }
+case "$dll" in *debug*) echo "perf: warning: $dll is a Debug build; measure a Release one (dotnet build src/DeepSeekWatch -c Release)" >&2 ;; esac
 echo "perf: using $dll, RabbitMQ 127.0.0.1:$rabbit_port, Redis 127.0.0.1:$redis_port" >&2
 dotnet "$dll" perf --rabbitmq "127.0.0.1:$rabbit_port" --redis "127.0.0.1:$redis_port" "$@"
