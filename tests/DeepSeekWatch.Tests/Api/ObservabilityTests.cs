@@ -175,6 +175,36 @@ public sealed partial class ObservabilityTests
     [InlineData("0", false)]
     public void The_sampling_ratio_decides_whether_a_trace_is_recorded_where_it_starts(string? ratio, bool recorded)
     {
+        using var provider = Traced(ratio);
+
+        // A root span of ours (a poll cycle starts one) and a child of it: the child follows the root's decision.
+        using var root = Observability.ActivitySource.StartActivity("poll", ActivityKind.Internal, default(ActivityContext));
+        Assert.Equal(recorded, root is { Recorded: true });
+        if (root is not null)
+        {
+            using var child = Observability.ActivitySource.StartActivity("publish");
+            Assert.Equal(recorded, child is { Recorded: true });
+        }
+    }
+
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("1", false)]
+    public void A_span_whose_trace_began_elsewhere_follows_the_decision_made_there(string ratio, bool parentSampled)
+    {
+        // A consumer's span continues the trace context its message carried: it is recorded exactly when the trace's
+        // first span was, whatever this process's own ratio would decide for a new trace.
+        using var provider = Traced(ratio);
+
+        var parent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(),
+            parentSampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None, isRemote: true);
+        using var span = Observability.ActivitySource.StartActivity("consume", ActivityKind.Consumer, parent);
+        Assert.Equal(parentSampled, span is { Recorded: true });
+    }
+
+    /// <summary>The observability services with an OTLP endpoint and the given sampling ratio, their tracer listening.</summary>
+    private static ServiceProvider Traced(string? ratio)
+    {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
@@ -185,17 +215,9 @@ public sealed partial class ObservabilityTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddDeepSeekWatchObservability(configuration);
-        using var provider = services.BuildServiceProvider();
+        var provider = services.BuildServiceProvider();
         _ = provider.GetRequiredService<OpenTelemetry.Trace.TracerProvider>();
-
-        // A root span of ours (a poll cycle starts one) and a child of it: the child follows the root's decision.
-        using var root = Observability.ActivitySource.StartActivity("poll", ActivityKind.Internal, default(ActivityContext));
-        Assert.Equal(recorded, root is { Recorded: true });
-        if (root is not null)
-        {
-            using var child = Observability.ActivitySource.StartActivity("publish");
-            Assert.Equal(recorded, child is { Recorded: true });
-        }
+        return provider;
     }
 
     [Theory]
