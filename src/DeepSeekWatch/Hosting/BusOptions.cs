@@ -78,6 +78,19 @@ public sealed class RabbitMqOptions
     /// </summary>
     public string Serializer { get; set; } = RawSerializer;
 
+    /// <summary>
+    /// <c>Bus:RabbitMq:ConsumerCheckInterval</c>: how often the consumer watchdog asks the broker about each queue
+    /// MassTransit reports it consumes (default 10 s; <c>00:00:00</c> turns the watchdog off). See
+    /// <see cref="DeepSeekWatch.Pipeline.ConsumerWatchdog"/> and docs/reliability.md, Finding 7.
+    /// </summary>
+    public TimeSpan ConsumerCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// <c>Bus:RabbitMq:ConsumerCheckGrace</c>: how long a queue may hold ready messages with no consumer on it while
+    /// MassTransit reports its endpoint ready before the watchdog restarts the bus (default 30 s).
+    /// </summary>
+    public TimeSpan ConsumerCheckGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     public bool IsRawSerializer => string.Equals(Serializer, RawSerializer, StringComparison.OrdinalIgnoreCase);
 }
 
@@ -111,6 +124,10 @@ internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
                 errors.Add($"Bus:RabbitMq:DetectorPrefetchCount: {r.DetectorPrefetchCount} must be between 1 and 10000");
             if (!r.IsRawSerializer && !string.Equals(r.Serializer, RabbitMqOptions.EnvelopeSerializer, StringComparison.OrdinalIgnoreCase))
                 errors.Add($"Bus:RabbitMq:Serializer: '{r.Serializer}' is not one of raw, envelope");
+            if (r.ConsumerCheckInterval < TimeSpan.Zero)
+                errors.Add($"Bus:RabbitMq:ConsumerCheckInterval: {r.ConsumerCheckInterval} must not be negative (00:00:00 turns the check off)");
+            if (r.ConsumerCheckGrace <= TimeSpan.Zero)
+                errors.Add($"Bus:RabbitMq:ConsumerCheckGrace: {r.ConsumerCheckGrace} must be positive");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

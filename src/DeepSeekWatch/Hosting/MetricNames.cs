@@ -43,6 +43,9 @@ public static class MetricNames
     /// <summary>Counter: deliveries given up after their last retry. Labels <c>route</c>, <c>channel</c>. Emitted by Delivery.</summary>
     public const string DeadLetters = "dsw.delivery.dead_letters";
 
+    /// <summary>Counter: bus restarts by the consumer watchdog (a queue with ready messages and no consumer while MassTransit reported its endpoint ready). Label <c>queue</c>.</summary>
+    public const string BusRestarts = "dsw.bus.restarts";
+
     /// <summary>Label names.</summary>
     public static class Labels
     {
@@ -55,6 +58,7 @@ public static class MetricNames
         public const string Reason = "reason";
         public const string Route = "route";
         public const string Channel = "channel";
+        public const string Queue = "queue";
     }
 
     /// <summary>Bucket bounds (seconds) of <see cref="DetectionLatency"/>: a live alert should follow its bar within a poll interval or two.</summary>

@@ -171,8 +171,18 @@ public static class PipelineComposition
         {
             o.WaitUntilStarted = true;
             o.StartTimeout = b.Value.StartTimeout;
-            o.StopTimeout = TimeSpan.FromSeconds(30);
+            o.StopTimeout = MassTransitWatchedBus.StopTimeout;
         });
+        // The broker's view of whether this process consumes (docs/reliability.md, Finding 7). Registered after
+        // MassTransit's hosted service, so it stops first: no restart races the host's own stop.
+        if (bus.IsRabbitMq && (settings.Consumers || settings.Notify))
+        {
+            services.TryAddSingleton<IQueueProbe, RabbitMqQueueProbe>();
+            services.TryAddSingleton<IWatchedBus, MassTransitWatchedBus>();
+            services.AddSingleton<ConsumerWatchdog>();
+            services.AddHostedService(sp => sp.GetRequiredService<ConsumerWatchdog>());
+            services.AddHealthChecks().AddCheck<ConsumerWatchdogHealthCheck>("bus-consumers", tags: ["ready"]);
+        }
 
         // Each receive of a message type counts once per consuming endpoint (one consumer per endpoint here, except that
         // the detector's consumer serves K partition endpoints: a bar reaches one of them, a benchmark's bar and every

@@ -206,6 +206,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
                     output.WriteLine("  log: " + (entry.Length > 600 ? entry[..600] : entry));
                 throw;
             }
+            // Finding 7: a queue left without its consumer after the restart is the consumer watchdog's to notice.
+            foreach (var entry in logs.Entries.Where(e => e.Contains("consumer check", StringComparison.Ordinal)))
+                output.WriteLine("watchdog: " + entry.Split(" | ")[0]);
             await host.StopAsync();
             output.WriteLine(first is null ? "first replay: failed" : $"first replay: completed, {first.Alerts.Count} alerts, {first.Faulted} faulted");
         }
@@ -301,7 +304,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs <paramref name="fault"/> once, when the detector receives its <paramref name="n"/>-th bar.</summary>
-    private sealed class AtBar(IDetectionEngine inner, int n, Action fault) : IDetectionEngine
+    internal sealed class AtBar(IDetectionEngine inner, int n, Action fault) : IDetectionEngine
     {
         private int _bars;
 

@@ -110,6 +110,9 @@ public class ReplayCommandTests
     [InlineData("Bus:RabbitMq:DetectorPrefetchCount=0", "Bus:RabbitMq:DetectorPrefetchCount")]
     [InlineData("Bus:RabbitMq:DetectorPrefetchCount=10001", "Bus:RabbitMq:DetectorPrefetchCount")]
     [InlineData("Bus:RabbitMq:Serializer=xml", "Bus:RabbitMq:Serializer")]
+    [InlineData("Bus:RabbitMq:ConsumerCheckInterval=-00:00:01", "Bus:RabbitMq:ConsumerCheckInterval")]
+    [InlineData("Bus:RabbitMq:ConsumerCheckInterval=often", "Bus:RabbitMq:ConsumerCheckInterval")]
+    [InlineData("Bus:RabbitMq:ConsumerCheckGrace=00:00:00", "Bus:RabbitMq:ConsumerCheckGrace")]
     public async Task Bad_RabbitMQ_settings_stop_start_up_naming_the_key_before_any_connection(string setting, string key)
     {
         var result = await Cli.RunAsync("replay", Repo.SampleTape, "--max", "--transport", "rabbitmq", "--set", "Bus:RabbitMq:Port=1", "--set", setting);

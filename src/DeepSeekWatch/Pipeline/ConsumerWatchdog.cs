@@ -1,0 +1,247 @@
+using System.Diagnostics.Metrics;
+using DeepSeekWatch.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace DeepSeekWatch.Pipeline;
+
+/// <summary>What the broker says about one queue: messages ready to deliver and consumers attached (any process).</summary>
+public readonly record struct QueueState(uint Messages, uint Consumers);
+
+/// <summary>Asks the broker about a queue. Null when it cannot say (broker unreachable, queue missing, no leader).</summary>
+public interface IQueueProbe
+{
+    Task<QueueState?> ProbeAsync(string queue, CancellationToken cancellationToken);
+}
+
+/// <summary>The part of the bus the watchdog needs: MassTransit's view of its endpoints, and a restart.</summary>
+public interface IWatchedBus
+{
+    /// <summary>The receive endpoints MassTransit reports healthy and consuming, by queue name (temporary ones left out).</summary>
+    IReadOnlyList<string> ReadyQueues();
+
+    Task RestartAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The broker's side of "is this process consuming" (docs/reliability.md, Finding 7): after a RabbitMQ restart,
+/// MassTransit can report an endpoint healthy and ready while the broker has no consumer on its queue, which then never
+/// drains. Every <c>Bus:RabbitMq:ConsumerCheckInterval</c> this asks the broker (a passive declare on its own
+/// connection) about each queue MassTransit says it consumes; a queue with messages ready and no consumer at all, seen
+/// so for <c>Bus:RabbitMq:ConsumerCheckGrace</c> or longer, restarts the bus: unacknowledged messages return to their
+/// queues (consumers are idempotent) and every endpoint consumes again. <c>/health/ready</c> reports the queue
+/// meanwhile (<see cref="ConsumerWatchdogHealthCheck"/>).
+/// </summary>
+public sealed class ConsumerWatchdog : BackgroundService
+{
+    private readonly IWatchedBus _bus;
+    private readonly IQueueProbe _probe;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ConsumerWatchdog> _logger;
+    private readonly TimeSpan _interval;
+    private readonly TimeSpan _grace;
+    private readonly Counter<long> _restarts;
+    private readonly Dictionary<string, DateTimeOffset> _stuckSince = new(StringComparer.Ordinal);
+    private volatile string? _problem;
+
+    public ConsumerWatchdog(IWatchedBus bus, IQueueProbe probe, IOptions<BusOptions> options, TimeProvider time, IMeterFactory meters, ILogger<ConsumerWatchdog> logger)
+    {
+        _bus = bus;
+        _probe = probe;
+        _time = time;
+        _logger = logger;
+        _interval = options.Value.RabbitMq.ConsumerCheckInterval;
+        _grace = options.Value.RabbitMq.ConsumerCheckGrace;
+        _restarts = meters.Create(MetricNames.Meter).CreateCounter<long>(MetricNames.BusRestarts, description: "Bus restarts because a queue had messages and no consumer while MassTransit reported its endpoint ready");
+    }
+
+    /// <summary>Restarts attempted so far.</summary>
+    public int Restarts { get; private set; }
+
+    /// <summary>Why the bus is not consuming as it claims, or null.</summary>
+    public string? Problem => _problem;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_interval <= TimeSpan.Zero)
+            return;
+        using var timer = new PeriodicTimer(_interval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await CheckAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogWarning("consumer check failed: {Error}", ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One check of every queue; restarts the bus when one has been stuck for the grace. Returns the stuck queues it acted on.</summary>
+    public async Task<IReadOnlyList<string>> CheckAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var ready = _bus.ReadyQueues();
+        foreach (var gone in _stuckSince.Keys.Except(ready, StringComparer.Ordinal).ToList())
+            _stuckSince.Remove(gone);
+        var stuck = new List<(string Queue, QueueState State, TimeSpan For)>();
+        foreach (var queue in ready)
+        {
+            var state = await _probe.ProbeAsync(queue, cancellationToken);
+            // Only what the broker says counts: a queue it cannot report on starts its grace again.
+            if (state is not { Messages: > 0, Consumers: 0 } s)
+            {
+                _stuckSince.Remove(queue);
+                continue;
+            }
+            if (!_stuckSince.TryGetValue(queue, out var since))
+                _stuckSince[queue] = since = now;
+            if (now - since >= _grace)
+                stuck.Add((queue, s, now - since));
+        }
+        if (stuck.Count == 0)
+        {
+            // A failed restart stays reported until no queue is found without its consumer.
+            if (_stuckSince.Count == 0)
+                _problem = null;
+            return [];
+        }
+
+        var what = string.Join("; ", stuck.Select(q => $"{q.Queue}: {q.State.Messages} message(s) ready, no consumer for {q.For.TotalSeconds:0} s"));
+        _problem = $"restarting the bus: MassTransit reports these endpoints ready but the broker has no consumer on them: {what}";
+        _logger.LogError("consumer check: {Problem}", _problem);
+        foreach (var q in stuck)
+            _restarts.Add(1, new KeyValuePair<string, object?>(MetricNames.Labels.Queue, q.Queue));
+        Restarts++;
+        _stuckSince.Clear();
+        try
+        {
+            await _bus.RestartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _problem = $"bus restart failed ({ex.GetType().Name}: {ex.Message}) after: {what}";
+            _logger.LogError("consumer check: {Problem}", _problem);
+            return stuck.Select(q => q.Queue).ToList();
+        }
+        _problem = null;
+        _logger.LogWarning("consumer check: bus restarted; the endpoints consume again ({Queues})", string.Join(", ", stuck.Select(q => q.Queue)));
+        return stuck.Select(q => q.Queue).ToList();
+    }
+}
+
+/// <summary><c>/health/ready</c>: unhealthy while the watchdog restarts the bus or after a restart failed.</summary>
+public sealed class ConsumerWatchdogHealthCheck(ConsumerWatchdog watchdog) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(watchdog.Problem is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy($"{watchdog.Restarts} restart(s)"));
+}
+
+/// <summary>MassTransit's bus as the watchdog sees it.</summary>
+internal sealed class MassTransitWatchedBus(IBusControl bus, IOptions<BusOptions> options) : IWatchedBus
+{
+    /// <summary>The bus's own stop bound (MassTransitHostOptions.StopTimeout in <see cref="PipelineComposition"/>).</summary>
+    internal static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<string> ReadyQueues() => QueuesOf(bus.CheckHealth().Endpoints.Where(e => e.Value.Status == BusHealthStatus.Healthy).Select(e => e.Key));
+
+    /// <summary>Queue names of endpoint addresses (<c>rabbitmq://host:port/vhost/queue</c>), temporary ones left out.</summary>
+    internal static IReadOnlyList<string> QueuesOf(IEnumerable<string> addresses)
+    {
+        var queues = new List<string>();
+        foreach (var address in addresses)
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Query.Contains("temporary=true", StringComparison.OrdinalIgnoreCase))
+                continue;
+            var name = Uri.UnescapeDataString(uri.Segments[^1].TrimEnd('/'));
+            if (name.Length > 0)
+                queues.Add(name);
+        }
+        return queues;
+    }
+
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            stop.CancelAfter(StopTimeout);
+            await bus.StopAsync(stop.Token);
+        }
+        using var start = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        start.CancelAfter(options.Value.StartTimeout);
+        await bus.StartAsync(start.Token);
+    }
+}
+
+/// <summary>Passive declares on a connection of its own (named <c>deepseekwatch-consumer-check</c>), opened on first use and after a failure.</summary>
+internal sealed class RabbitMqQueueProbe(IOptions<BusOptions> options, ILogger<RabbitMqQueueProbe> logger) : IQueueProbe, IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+
+    public async Task<QueueState?> ProbeAsync(string queue, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is not { IsOpen: true })
+            {
+                await DropConnectionAsync();
+                var o = options.Value.RabbitMq;
+                var factory = new ConnectionFactory
+                {
+                    HostName = o.Host, Port = o.Port, VirtualHost = o.VirtualHost, UserName = o.Username, Password = o.Password,
+                    AutomaticRecoveryEnabled = false, RequestedConnectionTimeout = TimeSpan.FromSeconds(10), ContinuationTimeout = TimeSpan.FromSeconds(10),
+                };
+                _connection = await factory.CreateConnectionAsync("deepseekwatch-consumer-check", cancellationToken);
+            }
+            // A passive declare of a missing queue closes its channel: one channel per question.
+            await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+            return new QueueState(ok.MessageCount, ok.ConsumerCount);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // RabbitMQ.Client's messages name host and port, never the credentials.
+            logger.LogDebug("consumer check: no answer about queue {Queue}: {Error}", queue, ex.Message);
+            return null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (_connection is null)
+            return;
+        try
+        {
+            await _connection.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogDebug("consumer check: closing the old connection: {Error}", ex.Message);
+        }
+        _connection = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DropConnectionAsync();
+        _gate.Dispose();
+    }
+}

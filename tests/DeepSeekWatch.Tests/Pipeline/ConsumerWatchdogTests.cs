@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using DeepSeekWatch.Hosting;
+using DeepSeekWatch.Pipeline;
+using DeepSeekWatch.Tests.Delivery;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DeepSeekWatch.Tests.Pipeline;
+
+/// <summary>
+/// The consumer watchdog's decisions (docs/reliability.md, Finding 7) over a scripted broker and bus and a
+/// <see cref="FakeTimeProvider"/>; the real broker and bus are in the integration tests (ConsumerWatchdogOnRabbitMqTests).
+/// </summary>
+public sealed class ConsumerWatchdogTests
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+
+    private sealed class ScriptedBroker : IQueueProbe
+    {
+        public ConcurrentDictionary<string, QueueState?> States { get; } = new();
+
+        public ConcurrentQueue<string> Asked { get; } = new();
+
+        public Task<QueueState?> ProbeAsync(string queue, CancellationToken cancellationToken)
+        {
+            Asked.Enqueue(queue);
+            return Task.FromResult(States.GetValueOrDefault(queue));
+        }
+    }
+
+    private sealed class ScriptedBus : IWatchedBus
+    {
+        public List<string> Ready { get; } = [];
+
+        public int Restarts { get; private set; }
+
+        public Exception? Failure { get; set; }
+
+        public IReadOnlyList<string> ReadyQueues() => Ready.ToList();
+
+        public Task RestartAsync(CancellationToken cancellationToken)
+        {
+            Restarts++;
+            return Failure is null ? Task.CompletedTask : Task.FromException(Failure);
+        }
+    }
+
+    private sealed class Rig : IDisposable
+    {
+        public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 1, 27, 15, 0, 0, TimeSpan.Zero));
+        public ScriptedBroker Broker { get; } = new();
+        public ScriptedBus Bus { get; } = new();
+        public CapturingLoggerProvider Logs { get; } = new();
+        public ServiceProvider Services { get; }
+        public MetricsCapture Metrics { get; }
+        public ConsumerWatchdog Watchdog { get; }
+
+        public Rig(TimeSpan? interval = null)
+        {
+            var services = new ServiceCollection();
+            services.AddMetrics();
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+            Services = services.BuildServiceProvider();
+            Metrics = new MetricsCapture(Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+            var options = Options.Create(new BusOptions { Transport = BusOptions.RabbitMqTransport, RabbitMq = { ConsumerCheckGrace = Grace, ConsumerCheckInterval = interval ?? TimeSpan.FromSeconds(10) } });
+            Watchdog = new ConsumerWatchdog(Bus, Broker, options, Time, Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Services.GetRequiredService<ILogger<ConsumerWatchdog>>());
+        }
+
+        public Task<IReadOnlyList<string>> CheckAfter(TimeSpan elapsed)
+        {
+            Time.Advance(elapsed);
+            return Watchdog.CheckAsync(CancellationToken.None);
+        }
+
+        public async Task<HealthCheckResult> HealthAsync() => await new ConsumerWatchdogHealthCheck(Watchdog).CheckHealthAsync(new HealthCheckContext());
+
+        public void Dispose()
+        {
+            Watchdog.Dispose();
+            Metrics.Dispose();
+            Services.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_ready_endpoint_whose_queue_holds_messages_and_no_consumer_for_the_grace_gets_the_bus_restarted_once()
+    {
+        using var rig = new Rig();
+        rig.Bus.Ready.AddRange(["deepseekwatch-alert-store", "deepseekwatch-reaction-detector"]);
+        rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(7, 0);
+        rig.Broker.States["deepseekwatch-reaction-detector"] = new QueueState(12, 1);
+
+        Assert.Empty(await rig.CheckAfter(TimeSpan.Zero));
+        Assert.Empty(await rig.CheckAfter(Grace - TimeSpan.FromSeconds(1)));
+        Assert.Equal(0, rig.Bus.Restarts);
+        Assert.Equal(HealthStatus.Healthy, (await rig.HealthAsync()).Status);
+
+        var acted = await rig.CheckAfter(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["deepseekwatch-alert-store"], acted);
+        Assert.Equal(1, rig.Bus.Restarts);
+        Assert.Equal(1, rig.Metrics.Sum(MetricNames.BusRestarts, MetricNames.Labels.Queue, "deepseekwatch-alert-store"));
+        Assert.Contains(rig.Logs.Entries, e => e.StartsWith("Error", StringComparison.Ordinal) && e.Contains("deepseekwatch-alert-store: 7 message(s) ready, no consumer for 30 s", StringComparison.Ordinal));
+        // The restart worked: healthy again, and the queue's grace starts over (no restart on the next check).
+        Assert.Equal(HealthStatus.Healthy, (await rig.HealthAsync()).Status);
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, rig.Bus.Restarts);
+        Assert.Equal(1, rig.Watchdog.Restarts);
+    }
+
+    [Fact]
+    public async Task A_consumer_that_comes_back_within_the_grace_an_empty_queue_and_a_queue_with_consumers_restart_nothing()
+    {
+        using var rig = new Rig();
+        rig.Bus.Ready.AddRange(["returns", "empty", "busy"]);
+        rig.Broker.States["returns"] = new QueueState(7, 0);
+        rig.Broker.States["empty"] = new QueueState(0, 0);
+        rig.Broker.States["busy"] = new QueueState(5_000, 1);
+
+        await rig.CheckAfter(TimeSpan.Zero);
+        await rig.CheckAfter(TimeSpan.FromSeconds(20));
+        rig.Broker.States["returns"] = new QueueState(7, 1);
+        await rig.CheckAfter(TimeSpan.FromSeconds(10));
+        rig.Broker.States["returns"] = new QueueState(7, 0);
+        // 20 s after the consumer left again: less than the grace since it was last seen.
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
+        for (var i = 0; i < 10; i++)
+        {
+            rig.Broker.States["returns"] = new QueueState(7, (uint)(i % 2));
+            Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
+        }
+
+        Assert.Equal(0, rig.Bus.Restarts);
+        Assert.Equal(0, rig.Metrics.Sum(MetricNames.BusRestarts));
+    }
+
+    [Fact]
+    public async Task A_queue_the_broker_cannot_report_on_starts_its_grace_again()
+    {
+        using var rig = new Rig();
+        rig.Bus.Ready.Add("q");
+        rig.Broker.States["q"] = new QueueState(3, 0);
+        await rig.CheckAfter(TimeSpan.Zero);
+        rig.Broker.States["q"] = null;
+        await rig.CheckAfter(TimeSpan.FromSeconds(20));
+        rig.Broker.States["q"] = new QueueState(3, 0);
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
+        Assert.Empty(await rig.CheckAfter(Grace - TimeSpan.FromSeconds(1)));
+        Assert.Equal(0, rig.Bus.Restarts);
+
+        Assert.Equal(["q"], await rig.CheckAfter(TimeSpan.FromSeconds(1)));
+        Assert.Equal(1, rig.Bus.Restarts);
+    }
+
+    [Fact]
+    public async Task Only_endpoints_MassTransit_reports_ready_are_asked_about_and_one_that_stops_being_ready_starts_its_grace_again()
+    {
+        using var rig = new Rig();
+        rig.Bus.Ready.Add("q");
+        rig.Broker.States["q"] = new QueueState(3, 0);
+        rig.Broker.States["faulted"] = new QueueState(3, 0);
+        await rig.CheckAfter(TimeSpan.Zero);
+        Assert.DoesNotContain("faulted", rig.Broker.Asked);
+
+        // MassTransit itself knows this endpoint is down (its health says so): not the watchdog's case.
+        rig.Bus.Ready.Clear();
+        await rig.CheckAfter(TimeSpan.FromSeconds(20));
+        rig.Bus.Ready.Add("q");
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, rig.Bus.Restarts);
+    }
+
+    [Fact]
+    public async Task A_failed_restart_keeps_ready_unhealthy_naming_the_queue_until_a_check_finds_it_consumed()
+    {
+        using var rig = new Rig();
+        rig.Bus.Ready.Add("deepseekwatch-alert-store");
+        rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(7, 0);
+        rig.Bus.Failure = new TimeoutException("the bus did not stop in time");
+        await rig.CheckAfter(TimeSpan.Zero);
+
+        Assert.Equal(["deepseekwatch-alert-store"], await rig.CheckAfter(Grace));
+
+        var health = await rig.HealthAsync();
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Contains("deepseekwatch-alert-store", health.Description, StringComparison.Ordinal);
+        Assert.Contains("the bus did not stop in time", health.Description, StringComparison.Ordinal);
+        // Still stuck a grace later: another attempt.
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(10)));
+        Assert.Equal(HealthStatus.Unhealthy, (await rig.HealthAsync()).Status);
+        rig.Bus.Failure = null;
+        Assert.Equal(["deepseekwatch-alert-store"], await rig.CheckAfter(Grace));
+        Assert.Equal(2, rig.Bus.Restarts);
+        rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(0, 1);
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(10)));
+        Assert.Equal(HealthStatus.Healthy, (await rig.HealthAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Running_as_a_hosted_service_it_checks_every_interval()
+    {
+        using var rig = new Rig(TimeSpan.FromSeconds(10));
+        var asked = new SemaphoreSlim(0);
+        rig.Bus.Ready.Add("q");
+        rig.Broker.States["q"] = new QueueState(1, 0);
+        var probe = new CountingProbe(rig.Broker, asked);
+        var options = Options.Create(new BusOptions { Transport = BusOptions.RabbitMqTransport, RabbitMq = { ConsumerCheckGrace = Grace, ConsumerCheckInterval = TimeSpan.FromSeconds(10) } });
+        var time = new TimerSignallingTime(rig.Time.GetUtcNow());
+        using var watchdog = new ConsumerWatchdog(rig.Bus, probe, options, time, rig.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), rig.Services.GetRequiredService<ILogger<ConsumerWatchdog>>());
+        await watchdog.StartAsync(CancellationToken.None);
+        // ExecuteAsync runs on a thread of its own: time moves only once its timer exists.
+        await time.TimerCreated.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Nothing before the first interval; then one check per interval; the fourth, 30 s after the first, restarts.
+        Assert.False(await asked.WaitAsync(TimeSpan.Zero));
+        for (var i = 0; i < 4; i++)
+        {
+            await WaitForCheckAsync(time, asked, TimeSpan.FromSeconds(10));
+        }
+        await watchdog.StopAsync(CancellationToken.None);
+        Assert.Equal(1, rig.Bus.Restarts);
+    }
+
+    [Fact]
+    public async Task A_zero_interval_turns_the_watchdog_off()
+    {
+        using var rig = new Rig(TimeSpan.Zero);
+        rig.Bus.Ready.Add("q");
+        rig.Broker.States["q"] = new QueueState(1, 0);
+        await rig.Watchdog.StartAsync(CancellationToken.None);
+        Assert.NotNull(rig.Watchdog.ExecuteTask);
+        await rig.Watchdog.ExecuteTask.WaitAsync(TimeSpan.FromSeconds(30));
+        rig.Time.Advance(TimeSpan.FromHours(1));
+        await rig.Watchdog.StopAsync(CancellationToken.None);
+        Assert.Empty(rig.Broker.Asked);
+    }
+
+    [Theory]
+    [InlineData("rabbitmq://127.0.0.1:38859/broker-kill/deepseekwatch-alert-store", "deepseekwatch-alert-store")]
+    [InlineData("rabbitmq://localhost/deepseekwatch-headline-classifier", "deepseekwatch-headline-classifier")]
+    [InlineData("rabbitmq://localhost:5672/a%2Fb/deepseekwatch-detector-p3", "deepseekwatch-detector-p3")]
+    [InlineData("rabbitmq://127.0.0.1:38859/broker-kill/vm_testhost_bus_jcmoyyf8hdxzpkkzbdxwh85u8n?temporary=true", null)]
+    [InlineData("not an address", null)]
+    public void Queue_names_come_from_the_endpoint_addresses_and_temporary_endpoints_are_left_out(string address, string? queue)
+    {
+        var queues = MassTransitWatchedBus.QueuesOf([address]);
+        Assert.Equal(queue is null ? [] : [queue], queues);
+    }
+
+    private sealed class TimerSignallingTime(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        public TaskCompletionSource TimerCreated { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            TimerCreated.TrySetResult();
+            return timer;
+        }
+    }
+
+    private sealed class CountingProbe(IQueueProbe inner, SemaphoreSlim asked) : IQueueProbe
+    {
+        public async Task<QueueState?> ProbeAsync(string queue, CancellationToken cancellationToken)
+        {
+            var state = await inner.ProbeAsync(queue, cancellationToken);
+            asked.Release();
+            return state;
+        }
+    }
+
+    private static async Task WaitForCheckAsync(FakeTimeProvider time, SemaphoreSlim asked, TimeSpan interval)
+    {
+        time.Advance(interval);
+        Assert.True(await asked.WaitAsync(TimeSpan.FromSeconds(30)), "no check after the interval");
+    }
+}
