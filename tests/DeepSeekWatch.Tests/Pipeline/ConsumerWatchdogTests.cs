@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using DeepSeekWatch.Hosting;
 using DeepSeekWatch.Pipeline;
 using DeepSeekWatch.Tests.Delivery;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -248,6 +249,32 @@ public sealed class ConsumerWatchdogTests
     {
         var queues = MassTransitWatchedBus.QueuesOf([address]);
         Assert.Equal(queue is null ? [] : [queue], queues);
+    }
+
+    [Theory]
+    [InlineData("rabbitmq", true, false, true)]
+    [InlineData("rabbitmq", false, true, true)] // the delivery role: its notifier endpoints
+    [InlineData("rabbitmq", false, false, false)] // the pollers role only publishes
+    [InlineData("inmemory", true, true, false)]
+    public async Task The_pipeline_runs_the_watchdog_and_its_ready_check_where_RabbitMQ_endpoints_consume(string transport, bool consumers, bool notify, bool watched)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:Transport"] = transport }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddDeepSeekWatchPipeline(configuration, new PipelineSettings { Consumers = consumers, Notify = notify });
+        await using var provider = services.BuildServiceProvider();
+
+        var hosted = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ConsumerWatchdog>().ToList();
+        var checks = provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Where(r => r.Name == "bus-consumers").ToList();
+        Assert.Equal(watched ? 1 : 0, hosted.Count);
+        Assert.Equal(watched ? 1 : 0, checks.Count);
+        if (watched)
+        {
+            Assert.Contains("ready", checks[0].Tags);
+            Assert.IsType<MassTransitWatchedBus>(provider.GetRequiredService<IWatchedBus>());
+            Assert.IsType<RabbitMqQueueProbe>(provider.GetRequiredService<IQueueProbe>());
+        }
     }
 
     private sealed class TimerSignallingTime(DateTimeOffset start) : FakeTimeProvider(start)
