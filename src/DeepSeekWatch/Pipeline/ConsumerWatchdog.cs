@@ -47,6 +47,7 @@ public sealed class ConsumerWatchdog : BackgroundService
     private readonly Counter<long> _restarts;
     private readonly Dictionary<string, DateTimeOffset> _stuckSince = new(StringComparer.Ordinal);
     private volatile string? _problem;
+    private (DateTimeOffset At, IReadOnlyList<string> Queues, string What)? _failed;
 
     public ConsumerWatchdog(IWatchedBus bus, IQueueProbe probe, IOptions<BusOptions> options, TimeProvider time, IMeterFactory meters, ILogger<ConsumerWatchdog> logger)
     {
@@ -89,10 +90,18 @@ public sealed class ConsumerWatchdog : BackgroundService
         }
     }
 
-    /// <summary>One check of every queue; restarts the bus when one has been stuck for the grace. Returns the stuck queues it acted on.</summary>
+    /// <summary>
+    /// One check of every queue; restarts the bus when one has been stuck for the grace, and again a grace after a restart
+    /// that failed (until one succeeds). Returns the queues it restarted the bus for.
+    /// </summary>
     public async Task<IReadOnlyList<string>> CheckAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
+        if (_failed is { } failed)
+        {
+            // The bus may be stopped: its endpoints' health says nothing until it has started again.
+            return now - failed.At >= _grace ? await RestartAsync(failed.Queues, $"{failed.What} (again: the restart at {failed.At:HH:mm:ss} failed)", cancellationToken) : [];
+        }
         var ready = _bus.ReadyQueues();
         foreach (var gone in _stuckSince.Keys.Except(ready, StringComparer.Ordinal).ToList())
             _stuckSince.Remove(gone);
@@ -112,18 +121,18 @@ public sealed class ConsumerWatchdog : BackgroundService
                 stuck.Add((queue, s, now - since));
         }
         if (stuck.Count == 0)
-        {
-            // A failed restart stays reported until no queue is found without its consumer.
-            if (_stuckSince.Count == 0)
-                _problem = null;
             return [];
-        }
+        var what = "MassTransit reports these endpoints ready but the broker has no consumer on them: "
+            + string.Join("; ", stuck.Select(q => $"{q.Queue}: {q.State.Messages} message(s) ready, no consumer for {q.For.TotalSeconds:0} s"));
+        return await RestartAsync(stuck.ConvertAll(q => q.Queue), what, cancellationToken);
+    }
 
-        var what = string.Join("; ", stuck.Select(q => $"{q.Queue}: {q.State.Messages} message(s) ready, no consumer for {q.For.TotalSeconds:0} s"));
-        _problem = $"restarting the bus: MassTransit reports these endpoints ready but the broker has no consumer on them: {what}";
+    private async Task<IReadOnlyList<string>> RestartAsync(IReadOnlyList<string> queues, string what, CancellationToken cancellationToken)
+    {
+        _problem = "restarting the bus: " + what;
         _logger.LogError("consumer check: {Problem}", _problem);
-        foreach (var q in stuck)
-            _restarts.Add(1, new KeyValuePair<string, object?>(MetricNames.Labels.Queue, q.Queue));
+        foreach (var queue in queues)
+            _restarts.Add(1, new KeyValuePair<string, object?>(MetricNames.Labels.Queue, queue));
         Restarts++;
         _stuckSince.Clear();
         try
@@ -132,13 +141,15 @@ public sealed class ConsumerWatchdog : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _problem = $"bus restart failed ({ex.GetType().Name}: {ex.Message}) after: {what}";
+            _failed = (_time.GetUtcNow(), queues, what);
+            _problem = $"bus restart failed ({ex.GetType().Name}: {ex.Message}); trying again in {_grace.TotalSeconds:0} s; it was for: {what}";
             _logger.LogError("consumer check: {Problem}", _problem);
-            return stuck.Select(q => q.Queue).ToList();
+            return queues;
         }
+        _failed = null;
         _problem = null;
-        _logger.LogWarning("consumer check: bus restarted; the endpoints consume again ({Queues})", string.Join(", ", stuck.Select(q => q.Queue)));
-        return stuck.Select(q => q.Queue).ToList();
+        _logger.LogWarning("consumer check: bus restarted; the endpoints consume again ({Queues})", string.Join(", ", queues));
+        return queues;
     }
 }
 
@@ -150,10 +161,13 @@ public sealed class ConsumerWatchdogHealthCheck(ConsumerWatchdog watchdog) : IHe
 }
 
 /// <summary>MassTransit's bus as the watchdog sees it.</summary>
-internal sealed class MassTransitWatchedBus(IBusControl bus, IOptions<BusOptions> options) : IWatchedBus
+internal sealed class MassTransitWatchedBus(IBusControl bus, IOptions<BusOptions> options, ILogger<MassTransitWatchedBus> logger) : IWatchedBus
 {
     /// <summary>The bus's own stop bound (MassTransitHostOptions.StopTimeout in <see cref="PipelineComposition"/>).</summary>
     internal static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a restart waits for the bus to stop before it starts it all the same.</summary>
+    internal TimeSpan StopBound { get; init; } = StopTimeout;
 
     public IReadOnlyList<string> ReadyQueues() => QueuesOf(bus.CheckHealth().Endpoints.Where(e => e.Value.Status == BusHealthStatus.Healthy).Select(e => e.Key));
 
@@ -172,12 +186,23 @@ internal sealed class MassTransitWatchedBus(IBusControl bus, IOptions<BusOptions
         return queues;
     }
 
+    /// <summary>
+    /// Stops the bus (a delivery still running after <see cref="StopBound"/> is left behind: its message was not
+    /// acknowledged and returns to its queue with the channel) and starts it again within <c>Bus:StartTimeout</c>.
+    /// </summary>
     public async Task RestartAsync(CancellationToken cancellationToken)
     {
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            stop.CancelAfter(StopTimeout);
-            await bus.StopAsync(stop.Token);
+            stop.CancelAfter(StopBound);
+            try
+            {
+                await bus.StopAsync(stop.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("consumer check: the bus did not stop within {Bound} s; starting it all the same", StopBound.TotalSeconds);
+            }
         }
         using var start = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         start.CancelAfter(options.Value.StartTimeout);

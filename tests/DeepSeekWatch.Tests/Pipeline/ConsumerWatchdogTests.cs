@@ -175,12 +175,12 @@ public sealed class ConsumerWatchdogTests
     }
 
     [Fact]
-    public async Task A_failed_restart_keeps_ready_unhealthy_naming_the_queue_until_a_check_finds_it_consumed()
+    public async Task A_failed_restart_keeps_ready_unhealthy_naming_the_queue_and_is_tried_again_a_grace_later_until_one_succeeds()
     {
         using var rig = new Rig();
         rig.Bus.Ready.Add("deepseekwatch-alert-store");
         rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(7, 0);
-        rig.Bus.Failure = new TimeoutException("the bus did not stop in time");
+        rig.Bus.Failure = new TimeoutException("the bus did not start in time");
         await rig.CheckAfter(TimeSpan.Zero);
 
         Assert.Equal(["deepseekwatch-alert-store"], await rig.CheckAfter(Grace));
@@ -188,16 +188,72 @@ public sealed class ConsumerWatchdogTests
         var health = await rig.HealthAsync();
         Assert.Equal(HealthStatus.Unhealthy, health.Status);
         Assert.Contains("deepseekwatch-alert-store", health.Description, StringComparison.Ordinal);
-        Assert.Contains("the bus did not stop in time", health.Description, StringComparison.Ordinal);
-        // Still stuck a grace later: another attempt.
-        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(10)));
+        Assert.Contains("the bus did not start in time", health.Description, StringComparison.Ordinal);
+        // The bus may be stopped now, its endpoints no longer reported: what the broker says no longer decides.
+        rig.Bus.Ready.Clear();
+        rig.Broker.States["deepseekwatch-alert-store"] = null;
+        Assert.Empty(await rig.CheckAfter(Grace - TimeSpan.FromSeconds(1)));
+        Assert.Equal(1, rig.Bus.Restarts);
         Assert.Equal(HealthStatus.Unhealthy, (await rig.HealthAsync()).Status);
+
+        Assert.Equal(["deepseekwatch-alert-store"], await rig.CheckAfter(TimeSpan.FromSeconds(1)));
+        Assert.Equal(2, rig.Bus.Restarts);
+        Assert.Equal(HealthStatus.Unhealthy, (await rig.HealthAsync()).Status);
+        Assert.Contains(rig.Logs.Entries, e => e.StartsWith("Error", StringComparison.Ordinal) && e.Contains("again: the restart at", StringComparison.Ordinal));
+
         rig.Bus.Failure = null;
         Assert.Equal(["deepseekwatch-alert-store"], await rig.CheckAfter(Grace));
-        Assert.Equal(2, rig.Bus.Restarts);
-        rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(0, 1);
-        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(10)));
+        Assert.Equal(3, rig.Bus.Restarts);
         Assert.Equal(HealthStatus.Healthy, (await rig.HealthAsync()).Status);
+        rig.Bus.Ready.Add("deepseekwatch-alert-store");
+        rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(0, 1);
+        Assert.Empty(await rig.CheckAfter(Grace));
+        Assert.Equal(3, rig.Bus.Restarts);
+        Assert.Equal(3, rig.Metrics.Sum(MetricNames.BusRestarts, MetricNames.Labels.Queue, "deepseekwatch-alert-store"));
+    }
+
+    [Fact]
+    public async Task A_restart_whose_stop_outlives_its_bound_starts_the_bus_all_the_same()
+    {
+        var calls = new ConcurrentQueue<string>();
+        var bus = BusRecorder.Create(calls, stopHangs: true);
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var watched = new MassTransitWatchedBus(bus, Options.Create(new BusOptions()), factory.CreateLogger<MassTransitWatchedBus>()) { StopBound = TimeSpan.FromMilliseconds(100) };
+
+        await watched.RestartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["StopAsync", "StartAsync"], calls);
+        Assert.Contains(logs.Entries, e => e.Contains("did not stop within", StringComparison.Ordinal));
+    }
+
+    /// <summary>An <see cref="MassTransit.IBusControl"/> that records StopAsync and StartAsync; its stop may hang until cancelled.</summary>
+    public class BusRecorder : System.Reflection.DispatchProxy
+    {
+        private ConcurrentQueue<string> _calls = new();
+        private bool _stopHangs;
+
+        public static MassTransit.IBusControl Create(ConcurrentQueue<string> calls, bool stopHangs)
+        {
+            var proxy = Create<MassTransit.IBusControl, BusRecorder>();
+            var recorder = (BusRecorder)(object)proxy;
+            recorder._calls = calls;
+            recorder._stopHangs = stopHangs;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            var name = targetMethod!.Name;
+            _calls.Enqueue(name);
+            var token = args?.OfType<CancellationToken>().FirstOrDefault() ?? CancellationToken.None;
+            return name switch
+            {
+                "StopAsync" => _stopHangs ? Task.Delay(Timeout.Infinite, token) : Task.CompletedTask,
+                "StartAsync" => Task.FromResult<MassTransit.BusHandle>(null!),
+                _ => throw new NotSupportedException(name),
+            };
+        }
     }
 
     [Fact]
