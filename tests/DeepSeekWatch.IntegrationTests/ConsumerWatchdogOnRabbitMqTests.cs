@@ -100,7 +100,7 @@ public sealed class ConsumerWatchdogOnRabbitMqTests(ITestOutputHelper output)
         var logs = new CapturingLoggerProvider();
         IReadOnlyList<string> queues;
         ReplayOutcome first;
-        using (var host = BuildHost(settings, s =>
+        using (var host = ChaosTests.BuildReplayHost(settings, s =>
         {
             s.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddProvider(logs));
             s.AddSingleton<IQueueProbe>(sp => new BlindfoldedProbe(ActivatorUtilities.CreateInstance<RabbitMqQueueProbe>(sp), blind));
@@ -138,7 +138,7 @@ public sealed class ConsumerWatchdogOnRabbitMqTests(ITestOutputHelper output)
         }
         if (first.Faulted > 0)
         {
-            using var again = BuildHost(settings);
+            using var again = ChaosTests.BuildReplayHost(settings);
             await again.StartAsync();
             var second = await again.Services.GetRequiredService<ReplayRunner>().RunAsync(TapeReader.ReadFile(Repo.SampleTape).Events, ReplayPace.Max, TimeSpan.FromMinutes(2), null, CancellationToken.None);
             await again.StopAsync();
@@ -148,15 +148,6 @@ public sealed class ConsumerWatchdogOnRabbitMqTests(ITestOutputHelper output)
         var verdict = await AlertSetChecker.CheckRedisAsync(_servers.RedisConfiguration, prefix, expected);
         output.WriteLine(verdict.ToString());
         Assert.True(verdict.Clean, verdict.ToString());
-    }
-
-    private static IHost BuildHost(Dictionary<string, string?> settings, Action<IServiceCollection>? decorate = null)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
-        decorate?.Invoke(builder.Services);
-        builder.Services.AddReplay(builder.Configuration, notify: false);
-        return builder.Build();
     }
 
     private sealed class Blindfold

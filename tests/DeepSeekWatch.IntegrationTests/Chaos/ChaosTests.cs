@@ -41,7 +41,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         ["Store:Redis:KeyPrefix"] = prefix,
     };
 
-    private static IHost BuildReplayHost(Dictionary<string, string?> settings, Action<IServiceCollection>? decorate = null)
+    internal static IHost BuildReplayHost(Dictionary<string, string?> settings, Action<IServiceCollection>? decorate = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);

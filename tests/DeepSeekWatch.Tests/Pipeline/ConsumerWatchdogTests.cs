@@ -70,6 +70,13 @@ public sealed class ConsumerWatchdogTests
             Watchdog = new ConsumerWatchdog(Bus, Broker, options, Time, Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Services.GetRequiredService<ILogger<ConsumerWatchdog>>());
         }
 
+        /// <summary>An endpoint MassTransit reports ready, and what the broker says about its queue.</summary>
+        public void Watch(string queue, QueueState? state)
+        {
+            Bus.Ready.Add(queue);
+            Broker.States[queue] = state;
+        }
+
         public Task<IReadOnlyList<string>> CheckAfter(TimeSpan elapsed)
         {
             Time.Advance(elapsed);
@@ -142,8 +149,7 @@ public sealed class ConsumerWatchdogTests
     public async Task A_queue_the_broker_cannot_report_on_starts_its_grace_again()
     {
         using var rig = new Rig();
-        rig.Bus.Ready.Add("q");
-        rig.Broker.States["q"] = new QueueState(3, 0);
+        rig.Watch("q", new QueueState(3, 0));
         await rig.CheckAfter(TimeSpan.Zero);
         rig.Broker.States["q"] = null;
         await rig.CheckAfter(TimeSpan.FromSeconds(20));
@@ -160,8 +166,7 @@ public sealed class ConsumerWatchdogTests
     public async Task Only_endpoints_MassTransit_reports_ready_are_asked_about_and_one_that_stops_being_ready_starts_its_grace_again()
     {
         using var rig = new Rig();
-        rig.Bus.Ready.Add("q");
-        rig.Broker.States["q"] = new QueueState(3, 0);
+        rig.Watch("q", new QueueState(3, 0));
         rig.Broker.States["faulted"] = new QueueState(3, 0);
         await rig.CheckAfter(TimeSpan.Zero);
         Assert.DoesNotContain("faulted", rig.Broker.Asked);
@@ -178,8 +183,7 @@ public sealed class ConsumerWatchdogTests
     public async Task A_failed_restart_keeps_ready_unhealthy_naming_the_queue_and_is_tried_again_a_grace_later_until_one_succeeds()
     {
         using var rig = new Rig();
-        rig.Bus.Ready.Add("deepseekwatch-alert-store");
-        rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(7, 0);
+        rig.Watch("deepseekwatch-alert-store", new QueueState(7, 0));
         rig.Bus.Failure = new TimeoutException("the bus did not start in time");
         await rig.CheckAfter(TimeSpan.Zero);
 
@@ -205,8 +209,7 @@ public sealed class ConsumerWatchdogTests
         Assert.Equal(["deepseekwatch-alert-store"], await rig.CheckAfter(Grace));
         Assert.Equal(3, rig.Bus.Restarts);
         Assert.Equal(HealthStatus.Healthy, (await rig.HealthAsync()).Status);
-        rig.Bus.Ready.Add("deepseekwatch-alert-store");
-        rig.Broker.States["deepseekwatch-alert-store"] = new QueueState(0, 1);
+        rig.Watch("deepseekwatch-alert-store", new QueueState(0, 1));
         Assert.Empty(await rig.CheckAfter(Grace));
         Assert.Equal(3, rig.Bus.Restarts);
         Assert.Equal(3, rig.Metrics.Sum(MetricNames.BusRestarts, MetricNames.Labels.Queue, "deepseekwatch-alert-store"));
@@ -261,8 +264,7 @@ public sealed class ConsumerWatchdogTests
     {
         using var rig = new Rig(TimeSpan.FromSeconds(10));
         var asked = new SemaphoreSlim(0);
-        rig.Bus.Ready.Add("q");
-        rig.Broker.States["q"] = new QueueState(1, 0);
+        rig.Watch("q", new QueueState(1, 0));
         var probe = new CountingProbe(rig.Broker, asked);
         var options = Options.Create(new BusOptions { Transport = BusOptions.RabbitMqTransport, RabbitMq = { ConsumerCheckGrace = Grace, ConsumerCheckInterval = TimeSpan.FromSeconds(10) } });
         var time = new TimerSignallingTime(rig.Time.GetUtcNow());
@@ -285,8 +287,7 @@ public sealed class ConsumerWatchdogTests
     public async Task A_zero_interval_turns_the_watchdog_off()
     {
         using var rig = new Rig(TimeSpan.Zero);
-        rig.Bus.Ready.Add("q");
-        rig.Broker.States["q"] = new QueueState(1, 0);
+        rig.Watch("q", new QueueState(1, 0));
         await rig.Watchdog.StartAsync(CancellationToken.None);
         Assert.NotNull(rig.Watchdog.ExecuteTask);
         await rig.Watchdog.ExecuteTask.WaitAsync(TimeSpan.FromSeconds(30));
