@@ -46,6 +46,7 @@ public sealed class ConsumerWatchdog : BackgroundService
     private readonly TimeSpan _grace;
     private readonly Counter<long> _restarts;
     private readonly Dictionary<string, DateTimeOffset> _stuckSince = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _counted = new(StringComparer.Ordinal);
     private volatile string? _problem;
     private (DateTimeOffset At, IReadOnlyList<string> Queues, string What)? _failed;
 
@@ -73,7 +74,9 @@ public sealed class ConsumerWatchdog : BackgroundService
         using var timer = new PeriodicTimer(_interval, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            // A first check at once (MassTransit's hosted service has started the bus before this one starts): it
+            // writes each queue's zero restarts, so the series exist before anything happens.
+            do
             {
                 try
                 {
@@ -84,6 +87,7 @@ public sealed class ConsumerWatchdog : BackgroundService
                     _logger.LogWarning("consumer check failed: {Error}", ex.Message);
                 }
             }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -103,6 +107,11 @@ public sealed class ConsumerWatchdog : BackgroundService
             return now - failed.At >= _grace ? await RestartAsync(failed.Queues, $"{failed.What} (again: the restart at {failed.At:HH:mm:ss} failed)", cancellationToken) : [];
         }
         var ready = _bus.ReadyQueues();
+        foreach (var queue in ready)
+        {
+            if (_counted.Add(queue))
+                _restarts.Add(0, new KeyValuePair<string, object?>(MetricNames.Labels.Queue, queue));
+        }
         foreach (var gone in _stuckSince.Keys.Except(ready, StringComparer.Ordinal).ToList())
             _stuckSince.Remove(gone);
         var stuck = new List<(string Queue, QueueState State, TimeSpan For)>();
