@@ -56,9 +56,9 @@ public sealed class Servers : IDisposable
         var port = FreePort();
         var dir = Path.Combine(_dir, "redis");
         Directory.CreateDirectory(dir);
-        var process = Start("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes"], null, Path.Combine(dir, "out.log"));
-        _stops.Add(() => Kill(process));
-        WaitFor(() => CanConnect(port), TimeSpan.FromSeconds(30), "redis-server", Path.Combine(dir, "out.log"));
+        var process = ServerProcess.Launch("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes"], null, Path.Combine(dir, "out.log"));
+        _stops.Add(() => ServerProcess.Kill(process));
+        ServerProcess.WaitFor(() => ServerProcess.CanConnect(port), TimeSpan.FromSeconds(30), "redis-server", Path.Combine(dir, "out.log"));
         return $"127.0.0.1:{port}";
     }
 
@@ -67,32 +67,16 @@ public sealed class Servers : IDisposable
         var port = FreePort();
         var node = $"dswit{Environment.ProcessId}@localhost";
         var dir = Path.Combine(_dir, "rabbitmq");
-        Directory.CreateDirectory(Path.Combine(dir, "mnesia"));
-        Directory.CreateDirectory(Path.Combine(dir, "log"));
-        File.WriteAllText(Path.Combine(dir, "enabled_plugins"), "[].");
-        // The Debian wrapper drops to the rabbitmq user when started as root; that user must own the folder.
         if (Environment.UserName == "root")
-        {
             Run("chmod", ["755", _dir]);
-            Run("chown", ["-R", "rabbitmq:rabbitmq", dir]);
-        }
-        var env = new Dictionary<string, string>
-        {
-            ["RABBITMQ_NODENAME"] = node,
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RABBITMQ_DIST_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
-        };
-        var process = Start("rabbitmq-server", [], env, Path.Combine(_dir, "rabbitmq-out.log"));
+        var env = ServerProcess.PrepareRabbitNode(dir, node, port);
+        var process = ServerProcess.Launch("rabbitmq-server", [], env, Path.Combine(_dir, "rabbitmq-out.log"));
         _stops.Add(() =>
         {
             Run("rabbitmqctl", ["-n", node, "stop"], throwOnError: false);
-            Kill(process);
+            ServerProcess.Kill(process);
         });
-        WaitFor(() => CanConnect(port) && Run("rabbitmq-diagnostics", ["-n", node, "-q", "check_running"], throwOnError: false) == 0, TimeSpan.FromSeconds(90), "rabbitmq-server", Path.Combine(_dir, "rabbitmq-out.log"));
+        ServerProcess.WaitFor(() => ServerProcess.CanConnect(port) && Run("rabbitmq-diagnostics", ["-n", node, "-q", "check_running"], throwOnError: false) == 0, TimeSpan.FromSeconds(90), "rabbitmq-server", Path.Combine(_dir, "rabbitmq-out.log"));
         return (port, node);
     }
 
@@ -123,22 +107,6 @@ public sealed class Servers : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static Process Start(string file, string[] args, Dictionary<string, string>? env, string log)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? [])
-            info.Environment[k] = v;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var writer = new StreamWriter(log) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
     public static int Run(string file, string[] args, bool throwOnError = true)
     {
         var (exit, stdout, stderr) = Capture(file, args);
@@ -158,43 +126,6 @@ public sealed class Servers : IDisposable
         var stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         return (p.ExitCode, stdout, stderr.Result);
-    }
-
-    private static bool CanConnect(int port)
-    {
-        try
-        {
-            using var c = new TcpClient();
-            c.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static void WaitFor(Func<bool> ready, TimeSpan timeout, string what, string log)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!ready())
-        {
-            if (DateTime.UtcNow > until)
-                throw new TimeoutException($"{what} did not come up within {timeout}; its output: {(File.Exists(log) ? File.ReadAllText(log) : "(none)")}");
-            Thread.Sleep(200);
-        }
-    }
-
-    private static void Kill(Process p)
-    {
-        try
-        {
-            if (!p.HasExited)
-                p.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-        }
     }
 
     public void Dispose()

@@ -36,26 +36,12 @@ public sealed class ChaosServers : IDisposable
         _redisDir = Path.Combine(_dir, "redis");
         _rabbitDir = Path.Combine(_dir, "rabbitmq");
         Directory.CreateDirectory(_redisDir);
-        Directory.CreateDirectory(Path.Combine(_rabbitDir, "mnesia"));
-        Directory.CreateDirectory(Path.Combine(_rabbitDir, "log"));
-        File.WriteAllText(Path.Combine(_rabbitDir, "enabled_plugins"), "[].");
+        Directory.CreateDirectory(_rabbitDir);
         if (Environment.UserName == "root")
-        {
             Servers.Run("chmod", ["755", _dir]);
-            Servers.Run("chown", ["-R", "rabbitmq:rabbitmq", _rabbitDir]);
-        }
         RabbitNode = $"dswchaos{RabbitPort}@localhost";
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
-        _rabbitEnv = new Dictionary<string, string>
-        {
-            ["RABBITMQ_NODENAME"] = RabbitNode,
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = RabbitPort.ToString(CultureInfo.InvariantCulture),
-            ["RABBITMQ_DIST_PORT"] = Servers.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(_rabbitDir, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(_rabbitDir, "log"),
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_rabbitDir, "enabled_plugins"),
-        };
+        _rabbitEnv = ServerProcess.PrepareRabbitNode(_rabbitDir, RabbitNode, RabbitPort);
     }
 
     /// <summary>Starts both servers and waits (bounded) until they answer.</summary>
@@ -77,12 +63,12 @@ public sealed class ChaosServers : IDisposable
 
     public void StartRedis()
     {
-        _redis = Launch("redis-server",
+        _redis = ServerProcess.Launch("redis-server",
         [
             "--port", RedisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _redisDir,
             "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes",
-        ], null, Path.Combine(_redisDir, "out.log"));
-        WaitFor(() => CanConnect(RedisPort), TimeSpan.FromSeconds(30), "redis-server", Path.Combine(_redisDir, "out.log"));
+        ], null, Path.Combine(_redisDir, "out.log"), appendLog: true);
+        ServerProcess.WaitFor(() => ServerProcess.CanConnect(RedisPort), TimeSpan.FromSeconds(30), "redis-server", Path.Combine(_redisDir, "out.log"));
     }
 
     /// <summary>Stops Redis the way an operator or a crash-free restart does (SIGTERM), and waits until its port is closed.</summary>
@@ -93,14 +79,14 @@ public sealed class ChaosServers : IDisposable
         if (!p.WaitForExit(TimeSpan.FromSeconds(30)))
             throw new TimeoutException("redis-server did not stop within 30 s of SIGTERM");
         _redis = null;
-        WaitFor(() => !CanConnect(RedisPort), TimeSpan.FromSeconds(10), "redis port to close", Path.Combine(_redisDir, "out.log"));
+        ServerProcess.WaitFor(() => !ServerProcess.CanConnect(RedisPort), TimeSpan.FromSeconds(10), "redis port to close", Path.Combine(_redisDir, "out.log"));
     }
 
     public void StartRabbitMq()
     {
         var log = Path.Combine(_dir, $"rabbitmq-out-{++_rabbitStarts}.log");
-        _rabbit = Launch("rabbitmq-server", [], _rabbitEnv, log);
-        WaitFor(() => CanConnect(RabbitPort) && Ctl("rabbitmq-diagnostics", "-q", "check_running") == 0, TimeSpan.FromSeconds(120), "rabbitmq-server", log);
+        _rabbit = ServerProcess.Launch("rabbitmq-server", [], _rabbitEnv, log, appendLog: true);
+        ServerProcess.WaitFor(() => ServerProcess.CanConnect(RabbitPort) && Ctl("rabbitmq-diagnostics", "-q", "check_running") == 0, TimeSpan.FromSeconds(120), "rabbitmq-server", log);
     }
 
     /// <summary>kill -9 of the broker's Erlang VM (beam.smp) and of its wrapper: no clean shutdown, no flush.</summary>
@@ -112,9 +98,9 @@ public sealed class ChaosServers : IDisposable
             throw new InvalidOperationException($"no beam.smp process found for node {RabbitNode}");
         foreach (var pid in beams)
             Servers.Run("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)], throwOnError: false);
-        Kill(wrapper);
+        ServerProcess.Kill(wrapper);
         _rabbit = null;
-        WaitFor(() => !CanConnect(RabbitPort) && Beams().Count == 0, TimeSpan.FromSeconds(30), "rabbitmq to die", "");
+        ServerProcess.WaitFor(() => !ServerProcess.CanConnect(RabbitPort) && Beams().Count == 0, TimeSpan.FromSeconds(30), "rabbitmq to die", "");
     }
 
     /// <summary>Messages ready plus unacknowledged in every queue of <paramref name="vhost"/>, by queue name.</summary>
@@ -323,59 +309,6 @@ public sealed class ChaosServers : IDisposable
         return pids;
     }
 
-    private static Process Launch(string file, string[] args, Dictionary<string, string>? env, string log)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? [])
-            info.Environment[k] = v;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static bool CanConnect(int port)
-    {
-        try
-        {
-            using var c = new TcpClient();
-            c.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static void WaitFor(Func<bool> ready, TimeSpan timeout, string what, string log)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!ready())
-        {
-            if (clock.Elapsed > timeout)
-                throw new TimeoutException($"{what} did not happen within {timeout}; output: {(File.Exists(log) ? File.ReadAllText(log) : "(none)")}");
-            Thread.Sleep(200);
-        }
-    }
-
-    private static void Kill(Process p)
-    {
-        try
-        {
-            if (!p.HasExited)
-                p.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
     public void Dispose()
     {
         if (_rabbit is not null || Beams().Count > 0)
@@ -384,10 +317,10 @@ public sealed class ChaosServers : IDisposable
             foreach (var pid in Beams())
                 Servers.Run("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)], throwOnError: false);
             if (_rabbit is not null)
-                Kill(_rabbit);
+                ServerProcess.Kill(_rabbit);
         }
         if (_redis is not null)
-            Kill(_redis);
+            ServerProcess.Kill(_redis);
         try
         {
             Directory.Delete(_dir, recursive: true);

@@ -48,26 +48,8 @@ public sealed class PrivateProcess : IAsyncDisposable
     {
         var dir = TempDir("rabbit");
         var node = $"dswobs{Environment.ProcessId}x{port}@localhost";
-        Directory.CreateDirectory(Path.Combine(dir, "mnesia"));
-        Directory.CreateDirectory(Path.Combine(dir, "log"));
-        File.WriteAllText(Path.Combine(dir, "enabled_plugins"), "[rabbitmq_prometheus].");
-        File.WriteAllText(Path.Combine(dir, "rabbitmq.conf"), $"prometheus.tcp.port = {Str(prometheusPort)}\nprometheus.tcp.ip = 127.0.0.1\nloopback_users.guest = true\n");
-        if (Environment.UserName == "root")
-        {
-            Servers.Run("chmod", ["755", dir]);
-            Servers.Run("chown", ["-R", "rabbitmq:rabbitmq", dir]);
-        }
-        var env = new Dictionary<string, string>
-        {
-            ["RABBITMQ_NODENAME"] = node,
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = Str(port),
-            ["RABBITMQ_DIST_PORT"] = Str(Servers.FreePort()),
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
-            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(dir, "rabbitmq.conf"),
-        };
+        var env = ServerProcess.PrepareRabbitNode(dir, node, port, "[rabbitmq_prometheus]",
+            $"prometheus.tcp.port = {Str(prometheusPort)}\nprometheus.tcp.ip = 127.0.0.1\nloopback_users.guest = true\n");
         var p = Start("rabbitmq-server", [], env, Path.Combine(Path.GetTempPath(), $"dsw-obs-rabbit-{Guid.NewGuid():N}.log"), () =>
         {
             Servers.Run("rabbitmqctl", ["-n", node, "stop"], throwOnError: false);
@@ -102,35 +84,10 @@ public sealed class PrivateProcess : IAsyncDisposable
         }
     }
 
-    public static bool CanConnect(int port)
-    {
-        try
-        {
-            using var c = new TcpClient();
-            c.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    public static bool CanConnect(int port) => ServerProcess.CanConnect(port);
 
-    private static PrivateProcess Start(string file, string[] args, Dictionary<string, string>? env, string log, Func<Task>? stop)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? [])
-            info.Environment[k] = v;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var writer = new StreamWriter(log) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new PrivateProcess(process, log, stop);
-    }
+    private static PrivateProcess Start(string file, string[] args, Dictionary<string, string>? env, string log, Func<Task>? stop) =>
+        new(ServerProcess.Launch(file, args, env, log), log, stop);
 
     private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
 
