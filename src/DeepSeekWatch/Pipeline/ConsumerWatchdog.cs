@@ -224,6 +224,7 @@ internal sealed class RabbitMqQueueProbe(IOptions<BusOptions> options, ILogger<R
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
+    private bool _unreachable;
 
     public async Task<QueueState?> ProbeAsync(string queue, CancellationToken cancellationToken)
     {
@@ -244,12 +245,26 @@ internal sealed class RabbitMqQueueProbe(IOptions<BusOptions> options, ILogger<R
             // A passive declare of a missing queue closes its channel: one channel per question.
             await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
             var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+            if (_unreachable)
+            {
+                _unreachable = false;
+                logger.LogInformation("consumer check: the broker answers again");
+            }
             return new QueueState(ok.MessageCount, ok.ConsumerCount);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // RabbitMQ.Client's messages name host and port, never the credentials.
-            logger.LogDebug("consumer check: no answer about queue {Queue}: {Error}", queue, ex.Message);
+            // RabbitMQ.Client's messages name host and port, never the credentials. Without a connection the watchdog
+            // is blind: said once as a warning (until the broker answers again), a missing queue only at debug.
+            if (_connection is not { IsOpen: true } && !_unreachable)
+            {
+                _unreachable = true;
+                logger.LogWarning("consumer check: cannot ask the broker ({Error}); queues are not checked until it answers", ex.Message);
+            }
+            else
+            {
+                logger.LogDebug("consumer check: no answer about queue {Queue}: {Error}", queue, ex.Message);
+            }
             return null;
         }
         finally
