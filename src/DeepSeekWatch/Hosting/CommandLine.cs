@@ -38,7 +38,18 @@ internal static class CommandLine
         // `run` is the default command.
         if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("--help" or "-h" or "-?" or "--version")))
             args = ["run", .. args];
-        var parse = root.Parse(args);
+        ParseResult parse;
+        try
+        {
+            parse = root.Parse(args);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A command's validator read an option the parser could not convert (e.g. one given twice): a usage error too.
+            error.WriteLine($"error: {ex.Message}");
+            error.WriteLine($"usage: {Usage(root.Subcommands.FirstOrDefault(c => c.Name == args[0]) ?? root)}");
+            return ExitUsage;
+        }
         if (parse.Errors.Count > 0)
         {
             error.WriteLine($"error: {parse.Errors[0].Message}");

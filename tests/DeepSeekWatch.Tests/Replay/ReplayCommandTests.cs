@@ -71,6 +71,8 @@ public class ReplayCommandTests
     [InlineData("replay")]
     [InlineData("replay", "x.jsonl", "--speed", "0")]
     [InlineData("replay", "x.jsonl", "--speed", "2", "--max")]
+    [InlineData("replay", "x.jsonl", "--speed", "abc")]
+    [InlineData("replay", "x.jsonl", "--speed", "1", "--speed", "2")]
     [InlineData("replay", "x.jsonl", "--bogus")]
     [InlineData("frobnicate")]
     public async Task Bad_arguments_print_one_error_line_and_the_usage_with_exit_code_2(params string[] args)
