@@ -5,7 +5,7 @@ using DeepSeekWatch.Hosting;
 namespace DeepSeekWatch.Perf;
 
 /// <summary>
-/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--warmup n] [--ceiling-headers] [--engine-log] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
+/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--warmup n] [--ceiling-headers] [--engine-log] [--broker-pid p] [--redis-pid p] [--paced-ceiling] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
 /// measures, in one run on one machine, the broker's own ceiling (plain RabbitMQ.Client, confirms, persistent,
 /// quorum queue), DeepSeekWatch end to end on RabbitMQ + Redis and its ratio to that ceiling, publish-to-stored
 /// latency at a fixed offered load and near saturation, the in-process pipeline, and Redis alert writes against
@@ -30,9 +30,12 @@ internal static class PerfCommand
         var runs = new Option<int>("--runs") { Description = "Runs of the broker ceiling and of the end-to-end pipeline, in turns; the fastest of each is compared, and each pipeline run with the ceiling run just before it (median of these ratios).", DefaultValueFactory = _ => 3 };
         var ceilingHeaders = new Option<bool>("--ceiling-headers") { Description = "The ceiling's messages carry the bar's AMQP headers as the pipeline writes them (Bus:RabbitMq:Serializer raw: the bar's JSON body and MassTransit's six headers) instead of a body of the same total size and no headers." };
         var engineLog = new Option<bool>("--engine-log") { Description = "The end-to-end and latency runs keep each detector engine's input log in Redis, as run does (Scale:Checkpoint): one fenced append per event. Without it they run the replay composition, which keeps none." };
+        var brokerPid = new Option<int?>("--broker-pid") { Description = "Process id of the broker's runtime (RabbitMQ's beam.smp) on this machine: each broker run then also reports the broker's CPU per message (its CPU time over the run, read from the operating system)." };
+        var redisPid = new Option<int?>("--redis-pid") { Description = "Process id of redis-server on this machine: each pipeline and ceiling run then also reports Redis's CPU per message." };
+        var pacedCeiling = new Option<bool>("--paced-ceiling") { Description = "After the ratio runs, one more plain-client run paced at the median end-to-end rate: what the broker (and the client) cost per message at the pipeline's own rate rather than at the broker's fastest." };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs, ceilingHeaders, engineLog,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs, ceilingHeaders, engineLog, brokerPid, redisPid, pacedCeiling,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -60,6 +63,13 @@ internal static class PerfCommand
                 else if (r.GetValue(rabbit) is null)
                     r.AddError("--detectors needs --rabbitmq and --redis (the detector processes share work through them)");
             }
+            foreach (var pid in new[] { brokerPid, redisPid })
+            {
+                if (r.GetValue(pid) is { } n && !ServerCpu.IsRunning(n))
+                    r.AddError($"{pid.Name} {n}: no such process on this machine");
+            }
+            if (r.GetValue(pacedCeiling) && r.GetValue(rabbit) is null)
+                r.AddError("--paced-ceiling needs --rabbitmq and --redis (it is paced at the end-to-end rate)");
             if ((r.GetValue(rabbit) is null) != (r.GetValue(redis) is null))
                 r.AddError("--rabbitmq and --redis go together (the end-to-end run needs both)");
         });
@@ -73,7 +83,12 @@ internal static class PerfCommand
             int[] counts = [];
             if (parse.GetValue(detectors) is { } list)
                 TryDetectors(list, out counts, out _);
-            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(runs), parse.GetValue(ceilingHeaders), parse.GetValue(engineLog));
+            var options = new PerfOptions(host, port, parse.GetValue(vhost)!, parse.GetValue(redis), parse.GetValue(bars), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(partitions), counts, parse.GetValue(warmup), AppConfiguration.CommandLineOverrides(parse), parse.GetValue(runs), parse.GetValue(ceilingHeaders), parse.GetValue(engineLog))
+            {
+                BrokerPid = parse.GetValue(brokerPid),
+                RedisPid = parse.GetValue(redisPid),
+                PacedCeiling = parse.GetValue(pacedCeiling),
+            };
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
             var chartPath = parse.GetValue(chart) ?? Path.ChangeExtension(outPath, ".svg");
@@ -130,8 +145,16 @@ internal static class PerfCommand
 /// a body of the bar's whole wire size.</param>
 /// <param name="EngineLog">The pipeline runs on RabbitMQ keep the detector engines' input log in Redis, as <c>run</c> does
 /// (<c>--engine-log</c>).</param>
+/// <remarks><see cref="BrokerPid"/> and <see cref="RedisPid"/> (<c>--broker-pid</c>, <c>--redis-pid</c>): processes on this machine whose CPU
+/// per message each broker run reports; <see cref="PacedCeiling"/> (<c>--paced-ceiling</c>): one more ceiling run at the median end-to-end rate.</remarks>
 internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string VirtualHost, string? Redis, int Bars, int Rate, TimeSpan LatencyRun, int Partitions = 1, int[]? DetectorCounts = null, int Warmup = 0, IReadOnlyDictionary<string, string?>? Overrides = null, int Runs = 1, bool CeilingHeaders = false, bool EngineLog = false)
 {
+    public int? BrokerPid { get; init; }
+
+    public int? RedisPid { get; init; }
+
+    public bool PacedCeiling { get; init; }
+
     public int[] Detectors => DetectorCounts ?? [];
 
     /// <summary>

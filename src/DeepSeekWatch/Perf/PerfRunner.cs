@@ -26,7 +26,17 @@ internal sealed record LatencySummary(string Name, double OfferedPerSecond, doub
 /// of a cold process shows here.</param>
 /// <param name="PublishSeconds">For the pipeline runs: when the last publish was confirmed; close to <paramref name="Seconds"/> when the
 /// publisher, not the consumers, sets the pace.</param>
-internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond, double? CpuMsPerMessage = null, double? JitMs = null, double? PublishSeconds = null);
+/// <param name="BrokerCpuMsPerMessage">The broker's CPU per message during the run (<c>--broker-pid</c>), in milliseconds.</param>
+/// <param name="RedisCpuMsPerMessage">Redis's CPU per message during the run (<c>--redis-pid</c>), in milliseconds.</param>
+internal sealed record Throughput(string Name, int Messages, double Seconds, double PerSecond, double? CpuMsPerMessage = null, double? JitMs = null, double? PublishSeconds = null, double? BrokerCpuMsPerMessage = null, double? RedisCpuMsPerMessage = null)
+{
+    /// <summary>This run with the servers' CPU per message between <paramref name="before"/> and <paramref name="after"/>.</summary>
+    public Throughput WithServers(ServerCpu.Snapshot before, ServerCpu.Snapshot after)
+    {
+        var (broker, redis) = after.PerMessageSince(before, Messages);
+        return this with { BrokerCpuMsPerMessage = broker, RedisCpuMsPerMessage = redis };
+    }
+}
 
 internal sealed record PerfResult(
     string Machine,
@@ -53,7 +63,8 @@ internal sealed record PerfResult(
     LatencySummary? BrokerLatencyFixed = null,
     double[]? EndToEndRuns = null,
     double[]? PairRatios = null,
-    double? PairRatioMedian = null);
+    double? PairRatioMedian = null,
+    Throughput? PacedCeiling = null);
 
 /// <summary>The garbage collector's pause time and collection counts of this process, to tell a run's GC work apart.</summary>
 internal readonly record struct GcCounts(TimeSpan Paused, int Gen0, int Gen1, int Gen2)
@@ -71,6 +82,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     private BarWire? _wire; // the bar as it goes on the wire, set at the start of RunAsync
     private List<PriceBarObserved> _warmup = [];
     private bool _concurrencyNoted;
+    private readonly ServerCpu _servers = new(options.BrokerPid, options.RedisPid);
 
     public async Task<PerfResult> RunAsync(CancellationToken ct)
     {
@@ -98,6 +110,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var e2eRates = new List<double>();
         LatencySummary? brokerFixed = null;
         double[]? pairRatios = null;
+        Throughput? pacedCeiling = null;
+        if (_servers.Any)
+            _notes.Add("server CPU: " + string.Join(", ", new[] { options.BrokerPid is { } b ? $"the broker's (process {b})" : null, options.RedisPid is { } r ? $"Redis's (process {r})" : null }.OfType<string>()) + " CPU time per message is reported for each run on the broker");
         if (options.RabbitHost is not null && options.Redis is not null)
         {
             var warmCeiling = Math.Min(options.Warmup, bars.Count);
@@ -136,6 +151,17 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 _notes.Add($"end to end / the ceiling run just before it: {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} (median {Median(pairRatios):F2})");
             }
             output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling!.PerSecond:F2} (fastest / fastest); median of the run pairs = {Median(pairRatios):F2}");
+            if (options.PacedCeiling)
+            {
+                // The broker's (and the client's) cost per message depends on the rate: the same client at the
+                // pipeline's own rate says how much of the gap is the pipeline's work and how much the rate's.
+                var pace = Math.Max(1, (int)Median(e2eRates));
+                if (warmCeiling > 0)
+                    Print((await CeilingAsync(warmCeiling, wire, ct)) with { Name = "warm-up of the paced ceiling (not measured)" });
+                var paced = await CeilingAsync(bars.Count, wire, ct, pace);
+                pacedCeiling = paced with { Name = $"plain client paced at {pace:N0}/s (the median end-to-end rate)" };
+                Print(pacedCeiling);
+            }
             // The broker's own latency at the fixed rate: the floor under the pipeline's figures at that rate.
             brokerFixed = await BrokerLatencyAsync(options.Rate, options.LatencyRun, wire, ct);
             Print(brokerFixed);
@@ -172,7 +198,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null, brokerFixed, e2eRates.Count > 0 ? [.. e2eRates] : null, pairRatios, pairRatios is { Length: > 0 } ? Median(pairRatios) : null);
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null, brokerFixed, e2eRates.Count > 0 ? [.. e2eRates] : null, pairRatios, pairRatios is { Length: > 0 } ? Median(pairRatios) : null, pacedCeiling);
     }
 
     internal static double Median(IReadOnlyCollection<double> values)
@@ -184,7 +210,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
     private void Print(Throughput t) => output.WriteLine($"perf: {t.Name}: {t.Messages:N0} in {t.Seconds:F2} s = {t.PerSecond:N0}/s"
         + (t.CpuMsPerMessage is { } cpu ? $", perf process CPU {cpu * 1000:F0} µs per message" : "")
         + (t.JitMs is { } jit ? $", JIT {jit:F0} ms" : "")
-        + (t.PublishSeconds is { } published ? $", all published in {published:F2} s" : ""));
+        + (t.PublishSeconds is { } published ? $", all published in {published:F2} s" : "")
+        + (t.BrokerCpuMsPerMessage is { } broker ? $", broker CPU {broker * 1000:F0} µs per message" : "")
+        + (t.RedisCpuMsPerMessage is { } redis ? $", Redis CPU {redis * 1000:F0} µs per message" : ""));
 
     private static TimeSpan ProcessCpu()
     {
@@ -236,7 +264,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         session.OrderBy(b => PollRank.GetValueOrDefault(b.Symbol, int.MaxValue));
 
     /// <summary>The broker's own ceiling: plain RabbitMQ.Client, confirms on, persistent, a durable quorum queue like the pipeline's.</summary>
-    private async Task<Throughput> CeilingAsync(int count, BarWire wire, CancellationToken ct)
+    /// <param name="pace">Messages per second to publish at; null: as fast as they go.</param>
+    private async Task<Throughput> CeilingAsync(int count, BarWire wire, CancellationToken ct, int? pace = null)
     {
         await using var plain = await PlainClient.OpenAsync(options, "ceiling", ct);
         var (pub, sub, queue) = (plain.Publisher, plain.Consumer, plain.Queue);
@@ -253,14 +282,18 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
 
         var cpu = ProcessCpu();
+        var servers = _servers.Now();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
-        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, CeilingProperties(wire), body, ct).AsTask(), ct);
+        Func<int, CancellationToken, ValueTask>? before = pace is { } rate ? (i, token) => Windowed.PaceAsync(i, rate, clock, token) : null;
+        await Windowed.PublishAsync(count, before, _ => pub.BasicPublishAsync("", queue, mandatory: false, CeilingProperties(wire), body, ct).AsTask(), ct);
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
+        var serversAfter = _servers.Now();
         await pub.QueueDeleteAsync(queue, cancellationToken: ct);
-        return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
+        return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds)
+            .WithServers(servers, serversAfter);
     }
 
     /// <summary>A ceiling message's body: the bar's own with <c>--ceiling-headers</c>, else as many bytes as the bar's body and headers together.</summary>
@@ -372,6 +405,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             var published = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             var bySymbolDay = new ConcurrentDictionary<(string, DateOnly), long>();
             var cpu = ProcessCpu();
+            var servers = _servers.Now();
             var jit = System.Runtime.JitInfo.GetCompilationTime();
             var gc = GcCounts.Now();
             // A latency run on RabbitMQ runs a plain-client probe beside it, at ProbeRate msg/s on its own quorum queue
@@ -401,6 +435,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             await activity.WhenIdleAsync(idle.Token);
             var seconds = total.Elapsed.TotalSeconds;
             var throughput = new Throughput(name, bars.Count, seconds, bars.Count / seconds, (ProcessCpu() - cpu).TotalMilliseconds / bars.Count, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds, publishedIn);
+            if (rabbit)
+                throughput = throughput.WithServers(servers, _servers.Now());
             // This process's garbage collections during the run, to tell a GC pause from the other stalls the latency
             // figures can show (the probe's, or one only on the pipeline's path).
             var gcNote = $"{name}: {GcCounts.Now().Since(gc)} during the run";

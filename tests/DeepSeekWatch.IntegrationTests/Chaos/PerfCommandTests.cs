@@ -18,6 +18,11 @@ public sealed class PerfCommandTests
     [InlineData("--warmup", "-1")]
     [InlineData("--runs", "0")]
     [InlineData("--runs", "21")]
+    [InlineData("--bars", "x")]
+    [InlineData("--runs", "2", "--runs", "3")]
+    [InlineData("--broker-pid", "0")]
+    [InlineData("--redis-pid", "2147483647")]
+    [InlineData("--paced-ceiling")]
     public async Task Bad_perf_arguments_are_a_usage_error_that_names_the_option(params string[] args)
     {
         var result = await Cli.RunAsync(["perf", .. args]);
@@ -151,5 +156,35 @@ public sealed class PerfOnRabbitMqAndRedisTests
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: no bar took over 25 ms", StringComparison.Ordinal)
             || System.Text.RegularExpressions.Regex.IsMatch(n.GetString()!, @"^latency at 300/s: \d+ bars over 25 ms from publish to consumed, in \d+ episode"));
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: the detector's consumer took ", StringComparison.Ordinal) && n.GetString()!.Contains(" over 300 bars in a ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_the_servers_process_ids_each_broker_run_reports_their_CPU_per_message_and_a_paced_ceiling_runs_at_the_end_to_end_rate()
+    {
+        var servers = Servers.Instance;
+        var beam = Servers.Capture("rabbitmqctl", "-n", servers.RabbitNode, "eval", "os:getpid().").Stdout.Trim().Trim('"');
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(servers.RedisConfiguration + ",allowAdmin=true");
+        var info = await redis.GetServers()[0].InfoAsync("server");
+        var redisPid = info.SelectMany(g => g).Single(kv => kv.Key == "process_id").Value;
+
+        using var doc = await PerfAsync("--bars", "2000", "--warmup", "0", "--runs", "1", "--rate", "300", "--latency-seconds", "1", "--engine-log",
+            "--broker-pid", beam, "--redis-pid", redisPid, "--paced-ceiling");
+        var root = doc.RootElement;
+        // The broker works for every message of a ceiling or pipeline run (2,000 persistent messages on a quorum queue).
+        Assert.True(root.GetProperty("ceiling").GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
+        Assert.True(root.GetProperty("endToEnd").GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
+        Assert.True(root.GetProperty("endToEnd").GetProperty("redisCpuMsPerMessage").GetDouble() >= 0);
+        Assert.True(root.GetProperty("ceiling").GetProperty("redisCpuMsPerMessage").GetDouble() >= 0);
+        // The in-process run has no broker.
+        Assert.False(root.GetProperty("inProcess").TryGetProperty("brokerCpuMsPerMessage", out _));
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString() == $"server CPU: the broker's (process {beam}), Redis's (process {redisPid}) CPU time per message is reported for each run on the broker");
+        // The paced ceiling: as many messages, never faster than the end-to-end run's rate it is paced at.
+        var paced = root.GetProperty("pacedCeiling");
+        var pace = (int)root.GetProperty("endToEndRuns")[0].GetDouble();
+        Assert.Equal(2000, paced.GetProperty("messages").GetInt32());
+        Assert.Equal($"plain client paced at {pace:N0}/s (the median end-to-end rate)", paced.GetProperty("name").GetString());
+        // Message i is published no sooner than i / pace seconds in (less a millisecond's slack), so the run ends no sooner than 1999 / pace s.
+        Assert.True(paced.GetProperty("perSecond").GetDouble() <= 2000 / ((1999.0 / pace) - 0.001), $"{paced.GetProperty("perSecond").GetDouble()} faster than the pace {pace}");
+        Assert.True(paced.GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
     }
 }

@@ -4,6 +4,7 @@
 #   tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh --out docs/perf/perf.json
 #   tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh --bars 20000 --detectors 1,2,3 --partitions 6 --out /tmp/perf.json
 # (--detectors starts `run --role detector` child processes from the same dll; perf kills them at the end)
+# The broker's and Redis's process ids are passed (--broker-pid, --redis-pid): every broker run reports their CPU too.
 #   DLL=/tmp/other/deepseekwatch.dll tests/DeepSeekWatch.IntegrationTests/Chaos/perf.sh ...   (another build)
 # Needs redis-server, rabbitmq-server and a built src/DeepSeekWatch (dotnet build src/DeepSeekWatch -c Release).
 set -eu
@@ -36,5 +37,7 @@ if [ -z "$dll" ]; then
 fi
 [ -n "$dll" ] && [ -f "$dll" ] || { echo "build src/DeepSeekWatch first (dotnet build src/DeepSeekWatch -c Release)" >&2; exit 1; }
 case "$dll" in *debug*) echo "perf: warning: $dll is a Debug build; measure a Release one (dotnet build src/DeepSeekWatch -c Release)" >&2 ;; esac
-echo "perf: using $dll, RabbitMQ 127.0.0.1:$rabbit_port, Redis 127.0.0.1:$redis_port" >&2
-dotnet "$dll" perf --rabbitmq "127.0.0.1:$rabbit_port" --redis "127.0.0.1:$redis_port" "$@"
+# The broker's runtime process (beam.smp) and redis-server: perf reports their CPU per message beside its own.
+beam_pid=$(rabbitmqctl -n "$node" eval 'os:getpid().' | tr -dc 0-9)
+echo "perf: using $dll, RabbitMQ 127.0.0.1:$rabbit_port (process $beam_pid), Redis 127.0.0.1:$redis_port (process $redis_pid)" >&2
+dotnet "$dll" perf --rabbitmq "127.0.0.1:$rabbit_port" --redis "127.0.0.1:$redis_port" --broker-pid "$beam_pid" --redis-pid "$redis_pid" "$@"
