@@ -66,13 +66,50 @@ internal sealed record PerfResult(
     double? PairRatioMedian = null,
     Throughput? PacedCeiling = null);
 
-/// <summary>The garbage collector's pause time and collection counts of this process, to tell a run's GC work apart.</summary>
-internal readonly record struct GcCounts(TimeSpan Paused, int Gen0, int Gen1, int Gen2)
+/// <summary>
+/// The garbage collector's pause time and collection counts of this process, the bytes it allocated, the thread-pool
+/// work items it completed, the lock contentions and the context switches it had: what a run's cost per message is made
+/// of beyond its CPU time.
+/// </summary>
+internal readonly record struct GcCounts(TimeSpan Paused, int Gen0, int Gen1, int Gen2, long Allocated = 0, long WorkItems = 0, long Contentions = 0, long ContextSwitches = -1)
 {
-    public static GcCounts Now() => new(GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+    public static GcCounts Now() => new(GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+        GC.GetTotalAllocatedBytes(precise: false), ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount, ProcessContextSwitches());
+
+    /// <summary>
+    /// The context switches of every thread this process has had, ended ones included (<c>getrusage</c>: voluntary and
+    /// involuntary); -1 where it cannot be read (not Linux).
+    /// </summary>
+    internal static long ProcessContextSwitches()
+    {
+        if (!OperatingSystem.IsLinux())
+            return -1;
+        try
+        {
+            var usage = new long[18]; // struct rusage on 64-bit Linux: two timevals, then 14 longs; ru_nvcsw and ru_nivcsw last
+            return getrusage(0, usage) == 0 ? usage[16] + usage[17] : -1;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return -1;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int getrusage(int who, [System.Runtime.InteropServices.Out] long[] usage);
 
     public string Since(GcCounts before) =>
         $"GC paused {(Paused - before.Paused).TotalMilliseconds:F0} ms in {Gen0 - before.Gen0} collections (gen 1: {Gen1 - before.Gen1}, gen 2: {Gen2 - before.Gen2})";
+
+    /// <summary>The GC figures and, per message, the bytes allocated, the thread-pool work items, the lock contentions and (on Linux) the context switches.</summary>
+    public string Since(GcCounts before, int messages)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var perMessage = string.Create(culture, $"; per message {(Allocated - before.Allocated) / (double)messages / 1024:F1} KB allocated, {(WorkItems - before.WorkItems) / (double)messages:F1} thread-pool work items, {(Contentions - before.Contentions) / (double)messages:F2} lock contentions");
+        if (ContextSwitches >= 0 && before.ContextSwitches >= 0)
+            perMessage += string.Create(culture, $", {(ContextSwitches - before.ContextSwitches) / (double)messages:F1} context switches");
+        return Since(before) + perMessage;
+    }
 }
 
 /// <summary>Runs the measurements <see cref="PerfCommand"/> describes, printing each figure as it is made.</summary>
@@ -438,8 +475,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             if (rabbit)
                 throughput = throughput.WithServers(servers, _servers.Now());
             // This process's garbage collections during the run, to tell a GC pause from the other stalls the latency
-            // figures can show (the probe's, or one only on the pipeline's path).
-            var gcNote = $"{name}: {GcCounts.Now().Since(gc)} during the run";
+            // figures can show (the probe's, or one only on the pipeline's path); and per message what the CPU time went
+            // on: bytes allocated, thread-pool work items (each a hop between threads), context switches.
+            var gcNote = $"{name}: {GcCounts.Now().Since(gc, bars.Count)} during the run";
             output.WriteLine($"perf: {gcNote}");
             _notes.Add(gcNote);
             if (probe is not null && await probe is { } beside)

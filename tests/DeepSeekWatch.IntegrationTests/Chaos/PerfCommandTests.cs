@@ -150,6 +150,14 @@ public sealed class PerfOnRabbitMqAndRedisTests
         // Every pipeline run reports this process's GC work during it, to tell a stall in the process from one in the broker.
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("end-to-end (RabbitMQ + Redis), run 2 of 2: GC paused ", StringComparison.Ordinal));
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: GC paused ", StringComparison.Ordinal));
+        // ...and, per message, the bytes it allocated, its thread-pool work items (a bar through the broker takes several:
+        // publish, confirm, delivery, acknowledgement) and its context switches.
+        var perMessage = root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!)
+            .Select(n => System.Text.RegularExpressions.Regex.Match(n, @"^end-to-end \(RabbitMQ \+ Redis\), run 1 of 2: GC paused .*; per message (?<kb>[\d.]+) KB allocated, (?<items>[\d.]+) thread-pool work items, [\d.]+ lock contentions, (?<switches>[\d.]+) context switches during the run$"))
+            .Single(m => m.Success);
+        Assert.True(double.Parse(perMessage.Groups["kb"].Value, System.Globalization.CultureInfo.InvariantCulture) > 1, perMessage.Value);
+        Assert.True(double.Parse(perMessage.Groups["items"].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1, perMessage.Value);
+        Assert.True(double.Parse(perMessage.Groups["switches"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, perMessage.Value);
         // Beside each latency run, a plain-client probe through the same broker tells the broker's stalls from the pipeline's.
         Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("latency at 300/s: broker alone at 100/s during the run (plain client, same process): n=100, ", StringComparison.Ordinal));
         // Each latency run says where its slow bars' time went, and how long the detector's consumer itself took over its bars.

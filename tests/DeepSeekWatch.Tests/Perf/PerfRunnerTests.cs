@@ -62,6 +62,39 @@ public class GcCountsTests
 
         Assert.Equal("GC paused 212 ms in 36 collections (gen 1: 2, gen 2: 1)", after.Since(before));
     }
+
+    [Fact]
+    public void Per_message_it_gives_the_bytes_allocated_the_thread_pool_work_items_and_the_lock_contentions_of_the_run()
+    {
+        var before = new GcCounts(TimeSpan.FromMilliseconds(100), 10, 3, 1, Allocated: 1_000_000, WorkItems: 500, Contentions: 7);
+        var after = new GcCounts(TimeSpan.FromMilliseconds(312.4), 46, 5, 2, Allocated: 1_000_000 + 4 * 1024 * 1000 + 512 * 1000, WorkItems: 500 + 3_500, Contentions: 7 + 20);
+
+        Assert.Equal("GC paused 212 ms in 36 collections (gen 1: 2, gen 2: 1); per message 4.5 KB allocated, 3.5 thread-pool work items, 0.02 lock contentions", after.Since(before, 1_000));
+        Assert.EndsWith("0.02 lock contentions, 2.3 context switches",
+            (after with { ContextSwitches = 2_300 + 40 }).Since(before with { ContextSwitches = 40 }, 1_000));
+    }
+
+    [Fact]
+    public void The_process_context_switches_count_a_thread_that_blocked_and_was_woken()
+    {
+        var before = GcCounts.ProcessContextSwitches();
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Equal(-1, before);
+            return;
+        }
+        using var go = new SemaphoreSlim(0);
+        var waiter = new Thread(() => go.Wait(TimeSpan.FromSeconds(30)));
+        waiter.Start();
+        // The thread blocks in the kernel (SemaphoreSlim spins briefly first) until released: at least one switch away from it.
+        while (waiter.ThreadState != ThreadState.WaitSleepJoin && waiter.IsAlive)
+            Thread.Yield();
+        go.Release();
+        waiter.Join();
+
+        Assert.True(before >= 0);
+        Assert.True(GcCounts.ProcessContextSwitches() > before);
+    }
 }
 
 /// <summary>The plain client of the ceiling consumes with the detector queue's prefetch, so both sides have the same window.</summary>
