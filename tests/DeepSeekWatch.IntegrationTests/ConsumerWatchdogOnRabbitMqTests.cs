@@ -127,7 +127,7 @@ public sealed class ConsumerWatchdogOnRabbitMqTests(ITestOutputHelper output)
             Assert.Contains(logs.Entries, e => e.StartsWith("Error", StringComparison.Ordinal) && e.Contains("deepseekwatch-alert-store", StringComparison.Ordinal));
 
             // After the restart MassTransit consumes every queue again, as the broker sees it.
-            queues = host.Services.GetRequiredService<IWatchedBus>().ReadyQueues();
+            queues = [.. host.Services.GetRequiredService<IWatchedBus>().Endpoints().Select(e => e.Queue)];
             Assert.Contains("deepseekwatch-alert-store", queues);
             await using var probe = Probe(vhost);
             await ChaosServers.WaitUntilAsync(async () =>
@@ -174,7 +174,7 @@ public sealed class ConsumerWatchdogOnRabbitMqTests(ITestOutputHelper output)
     /// <summary>The real restart, which takes the blindfold off.</summary>
     private sealed class LiftingBus(IWatchedBus inner, Blindfold blind) : IWatchedBus
     {
-        public IReadOnlyList<string> ReadyQueues() => inner.ReadyQueues();
+        public IReadOnlyList<WatchedEndpoint> Endpoints() => inner.Endpoints();
 
         public async Task RestartAsync(CancellationToken cancellationToken)
         {

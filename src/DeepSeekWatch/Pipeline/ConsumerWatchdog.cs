@@ -18,11 +18,14 @@ public interface IQueueProbe
     Task<QueueState?> ProbeAsync(string queue, CancellationToken cancellationToken);
 }
 
+/// <summary>A receive endpoint as MassTransit reports it: its queue, whether it is healthy, and if not what MassTransit says.</summary>
+public readonly record struct WatchedEndpoint(string Queue, bool Ready, string? Status = null);
+
 /// <summary>The part of the bus the watchdog needs: MassTransit's view of its endpoints, and a restart.</summary>
 public interface IWatchedBus
 {
-    /// <summary>The receive endpoints MassTransit reports healthy and consuming, by queue name (temporary ones left out).</summary>
-    IReadOnlyList<string> ReadyQueues();
+    /// <summary>The receive endpoints MassTransit knows, healthy or not, by queue name (temporary ones left out).</summary>
+    IReadOnlyList<WatchedEndpoint> Endpoints();
 
     Task RestartAsync(CancellationToken cancellationToken);
 }
@@ -30,11 +33,13 @@ public interface IWatchedBus
 /// <summary>
 /// The broker's side of "is this process consuming" (docs/reliability.md, Finding 7): after a RabbitMQ restart,
 /// MassTransit can report an endpoint healthy and ready while the broker has no consumer on its queue, which then never
-/// drains. Every <c>Bus:RabbitMq:ConsumerCheckInterval</c> this asks the broker (a passive declare on its own
-/// connection) about each queue MassTransit says it consumes; a queue with messages ready and no consumer at all, seen
-/// so for <c>Bus:RabbitMq:ConsumerCheckGrace</c> or longer, restarts the bus: unacknowledged messages return to their
-/// queues (consumers are idempotent) and every endpoint consumes again. <c>/health/ready</c> reports the queue
-/// meanwhile (<see cref="ConsumerWatchdogHealthCheck"/>).
+/// drains; or it can report an endpoint faulted and never bring it back although the broker is up again. Every
+/// <c>Bus:RabbitMq:ConsumerCheckInterval</c> this asks the broker (a passive declare on its own connection) about the
+/// queue of each endpoint MassTransit has, healthy or not; a queue with messages ready and no consumer at all, seen so
+/// (the broker answering) for <c>Bus:RabbitMq:ConsumerCheckGrace</c> or longer, restarts the bus: unacknowledged
+/// messages return to their queues (consumers are idempotent) and every endpoint consumes again. While the broker is
+/// down it cannot answer, so nothing is restarted then: MassTransit's own reconnection gets the grace after the broker
+/// is back. <c>/health/ready</c> reports the queue meanwhile (<see cref="ConsumerWatchdogHealthCheck"/>).
 /// </summary>
 public sealed class ConsumerWatchdog : BackgroundService
 {
@@ -58,7 +63,7 @@ public sealed class ConsumerWatchdog : BackgroundService
         _logger = logger;
         _interval = options.Value.RabbitMq.ConsumerCheckInterval;
         _grace = options.Value.RabbitMq.ConsumerCheckGrace;
-        _restarts = meters.Create(MetricNames.Meter).CreateCounter<long>(MetricNames.BusRestarts, description: "Bus restarts because a queue had messages and no consumer while MassTransit reported its endpoint ready");
+        _restarts = meters.Create(MetricNames.Meter).CreateCounter<long>(MetricNames.BusRestarts, description: "Bus restarts because a queue had messages and no consumer for the grace while the broker answered (its endpoint reported ready, or down and not brought back)");
     }
 
     /// <summary>Restarts attempted so far.</summary>
@@ -106,34 +111,40 @@ public sealed class ConsumerWatchdog : BackgroundService
             // The bus may be stopped: its endpoints' health says nothing until it has started again.
             return now - failed.At >= _grace ? await RestartAsync(failed.Queues, $"{failed.What} (again: the restart at {failed.At:HH:mm:ss} failed)", cancellationToken) : [];
         }
-        var ready = _bus.ReadyQueues();
-        foreach (var queue in ready)
+        var endpoints = _bus.Endpoints();
+        foreach (var endpoint in endpoints)
         {
-            if (_counted.Add(queue))
-                _restarts.Add(0, new KeyValuePair<string, object?>(MetricNames.Labels.Queue, queue));
+            if (_counted.Add(endpoint.Queue))
+                _restarts.Add(0, new KeyValuePair<string, object?>(MetricNames.Labels.Queue, endpoint.Queue));
         }
-        foreach (var gone in _stuckSince.Keys.Except(ready, StringComparer.Ordinal).ToList())
+        foreach (var gone in _stuckSince.Keys.Except(endpoints.Select(e => e.Queue), StringComparer.Ordinal).ToList())
             _stuckSince.Remove(gone);
-        var stuck = new List<(string Queue, QueueState State, TimeSpan For)>();
-        foreach (var queue in ready)
+        var stuck = new List<(WatchedEndpoint Endpoint, QueueState State, TimeSpan For)>();
+        foreach (var endpoint in endpoints)
         {
-            var state = await _probe.ProbeAsync(queue, cancellationToken);
-            // Only what the broker says counts: a queue it cannot report on starts its grace again.
+            var state = await _probe.ProbeAsync(endpoint.Queue, cancellationToken);
+            // Only what the broker says counts: a queue it cannot report on (the broker down) starts its grace again.
             if (state is not { Messages: > 0, Consumers: 0 } s)
             {
-                _stuckSince.Remove(queue);
+                _stuckSince.Remove(endpoint.Queue);
                 continue;
             }
-            if (!_stuckSince.TryGetValue(queue, out var since))
-                _stuckSince[queue] = since = now;
+            if (!_stuckSince.TryGetValue(endpoint.Queue, out var since))
+                _stuckSince[endpoint.Queue] = since = now;
             if (now - since >= _grace)
-                stuck.Add((queue, s, now - since));
+                stuck.Add((endpoint, s, now - since));
         }
         if (stuck.Count == 0)
             return [];
-        var what = "MassTransit reports these endpoints ready but the broker has no consumer on them: "
-            + string.Join("; ", stuck.Select(q => $"{q.Queue}: {q.State.Messages} message(s) ready, no consumer for {q.For.TotalSeconds:0} s"));
-        return await RestartAsync(stuck.ConvertAll(q => q.Queue), what, cancellationToken);
+        static string Line((WatchedEndpoint Endpoint, QueueState State, TimeSpan For) q) =>
+            $"{q.Endpoint.Queue}: {q.State.Messages} message(s) ready, no consumer for {q.For.TotalSeconds:0} s";
+        var parts = new List<string>();
+        if (stuck.Where(q => q.Endpoint.Ready).ToList() is { Count: > 0 } ready)
+            parts.Add("MassTransit reports these endpoints ready but the broker has no consumer on them: " + string.Join("; ", ready.Select(Line)));
+        if (stuck.Where(q => !q.Endpoint.Ready).ToList() is { Count: > 0 } down)
+            parts.Add("MassTransit reports these endpoints down and has not brought them back while the broker answers: "
+                + string.Join("; ", down.Select(q => $"{Line(q)} (MassTransit: {q.Endpoint.Status ?? "not healthy"})")));
+        return await RestartAsync(stuck.ConvertAll(q => q.Endpoint.Queue), string.Join(". ", parts), cancellationToken);
     }
 
     private async Task<IReadOnlyList<string>> RestartAsync(IReadOnlyList<string> queues, string what, CancellationToken cancellationToken)
@@ -178,21 +189,27 @@ internal sealed class MassTransitWatchedBus(IBusControl bus, IOptions<BusOptions
     /// <summary>How long a restart waits for the bus to stop before it starts it all the same.</summary>
     internal TimeSpan StopBound { get; init; } = StopTimeout;
 
-    public IReadOnlyList<string> ReadyQueues() => QueuesOf(bus.CheckHealth().Endpoints.Where(e => e.Value.Status == BusHealthStatus.Healthy).Select(e => e.Key));
-
-    /// <summary>Queue names of endpoint addresses (<c>rabbitmq://host:port/vhost/queue</c>), temporary ones left out.</summary>
-    internal static IReadOnlyList<string> QueuesOf(IEnumerable<string> addresses)
+    public IReadOnlyList<WatchedEndpoint> Endpoints()
     {
-        var queues = new List<string>();
-        foreach (var address in addresses)
+        var endpoints = new List<WatchedEndpoint>();
+        foreach (var (address, health) in bus.CheckHealth().Endpoints)
         {
-            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Query.Contains("temporary=true", StringComparison.OrdinalIgnoreCase))
-                continue;
-            var name = Uri.UnescapeDataString(uri.Segments[^1].TrimEnd('/'));
-            if (name.Length > 0)
-                queues.Add(name);
+            if (QueueOf(address) is { } queue)
+            {
+                var ready = health.Status == BusHealthStatus.Healthy;
+                endpoints.Add(new WatchedEndpoint(queue, ready, ready ? null : $"{health.Status}: {health.Description}"));
+            }
         }
-        return queues;
+        return endpoints;
+    }
+
+    /// <summary>The queue name of an endpoint address (<c>rabbitmq://host:port/vhost/queue</c>); null for a temporary endpoint or no address.</summary>
+    internal static string? QueueOf(string address)
+    {
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Query.Contains("temporary=true", StringComparison.OrdinalIgnoreCase))
+            return null;
+        var name = Uri.UnescapeDataString(uri.Segments[^1].TrimEnd('/'));
+        return name.Length > 0 ? name : null;
     }
 
     /// <summary>

@@ -36,11 +36,15 @@ public sealed class ConsumerWatchdogTests
     {
         public List<string> Ready { get; } = [];
 
+        /// <summary>Endpoints MassTransit reports not healthy, with what it says of them.</summary>
+        public Dictionary<string, string> Down { get; } = [];
+
         public int Restarts { get; private set; }
 
         public Exception? Failure { get; set; }
 
-        public IReadOnlyList<string> ReadyQueues() => Ready.ToList();
+        public IReadOnlyList<WatchedEndpoint> Endpoints() =>
+            [.. Ready.Select(q => new WatchedEndpoint(q, true)), .. Down.Select(d => new WatchedEndpoint(d.Key, false, d.Value))];
 
         public Task RestartAsync(CancellationToken cancellationToken)
         {
@@ -166,20 +170,49 @@ public sealed class ConsumerWatchdogTests
     }
 
     [Fact]
-    public async Task Only_endpoints_MassTransit_reports_ready_are_asked_about_and_one_that_stops_being_ready_starts_its_grace_again()
+    public async Task An_endpoint_MassTransit_reports_down_and_does_not_bring_back_while_the_broker_answers_gets_the_bus_restarted_after_the_grace()
     {
         using var rig = new Rig();
-        rig.Watch("q", new QueueState(3, 0));
-        rig.Broker.States["faulted"] = new QueueState(3, 0);
+        rig.Bus.Down["deepseekwatch-reaction-detector"] = "Unhealthy: Faulted";
+        rig.Broker.States["deepseekwatch-reaction-detector"] = new QueueState(40, 0);
         await rig.CheckAfter(TimeSpan.Zero);
-        Assert.DoesNotContain("faulted", rig.Broker.Asked);
+        Assert.Contains("deepseekwatch-reaction-detector", rig.Broker.Asked);
 
-        // MassTransit itself knows this endpoint is down (its health says so): not the watchdog's case.
+        // While the broker is down it cannot answer: MassTransit's own reconnection is not raced, and the grace starts
+        // again once the broker answers.
+        rig.Broker.States["deepseekwatch-reaction-detector"] = null;
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
+        rig.Broker.States["deepseekwatch-reaction-detector"] = new QueueState(40, 0);
+        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
+        Assert.Empty(await rig.CheckAfter(Grace - TimeSpan.FromSeconds(1)));
+        Assert.Equal(0, rig.Bus.Restarts);
+
+        Assert.Equal(["deepseekwatch-reaction-detector"], await rig.CheckAfter(TimeSpan.FromSeconds(1)));
+        Assert.Equal(1, rig.Bus.Restarts);
+        Assert.Contains(rig.Logs.Entries, e => e.StartsWith("Error", StringComparison.Ordinal)
+            && e.Contains("MassTransit reports these endpoints down and has not brought them back while the broker answers: deepseekwatch-reaction-detector: 40 message(s) ready, no consumer for 30 s (MassTransit: Unhealthy: Faulted)", StringComparison.Ordinal));
+        Assert.Equal(1, rig.Metrics.Sum(MetricNames.BusRestarts, MetricNames.Labels.Queue, "deepseekwatch-reaction-detector"));
+    }
+
+    [Fact]
+    public async Task A_down_endpoint_another_process_consumes_for_restarts_nothing_and_one_MassTransit_no_longer_reports_starts_its_grace_again()
+    {
+        using var rig = new Rig();
+        rig.Bus.Down["shared"] = "Degraded: reconnecting";
+        rig.Broker.States["shared"] = new QueueState(9, 1); // another instance consumes it: it drains
+        rig.Watch("q", new QueueState(3, 0));
+        await rig.CheckAfter(TimeSpan.Zero);
+
         rig.Bus.Ready.Clear();
         await rig.CheckAfter(TimeSpan.FromSeconds(20));
         rig.Bus.Ready.Add("q");
+        // q was gone from MassTransit's list for a check: its grace starts again when it is back (40 s in).
         Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
-        Assert.Equal(0, rig.Bus.Restarts);
+        Assert.Empty(await rig.CheckAfter(Grace - TimeSpan.FromSeconds(1)));
+        Assert.Equal(["q"], await rig.CheckAfter(TimeSpan.FromSeconds(1)));
+        Assert.Empty(await rig.CheckAfter(Grace * 3));
+        Assert.Equal(1, rig.Bus.Restarts);
+        Assert.DoesNotContain(rig.Logs.Entries, e => e.Contains("shared", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -309,8 +342,7 @@ public sealed class ConsumerWatchdogTests
     [InlineData("not an address", null)]
     public void Queue_names_come_from_the_endpoint_addresses_and_temporary_endpoints_are_left_out(string address, string? queue)
     {
-        var queues = MassTransitWatchedBus.QueuesOf([address]);
-        Assert.Equal(queue is null ? [] : [queue], queues);
+        Assert.Equal(queue, MassTransitWatchedBus.QueueOf(address));
     }
 
     [Theory]
