@@ -152,11 +152,18 @@ public sealed class ConsumerWatchdogTests
         Assert.Equal(0, rig.Metrics.Sum(MetricNames.BusRestarts));
     }
 
-    [Fact]
-    public async Task A_queue_the_broker_cannot_report_on_starts_its_grace_again()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // reported down: while the broker cannot answer, MassTransit's own reconnection is not raced
+    public async Task A_queue_the_broker_cannot_report_on_starts_its_grace_again(bool ready)
     {
         using var rig = new Rig();
         rig.Watch("q", new QueueState(3, 0));
+        if (!ready)
+        {
+            rig.Bus.Ready.Remove("q");
+            rig.Bus.Down["q"] = "Unhealthy: Faulted";
+        }
         await rig.CheckAfter(TimeSpan.Zero);
         rig.Broker.States["q"] = null;
         await rig.CheckAfter(TimeSpan.FromSeconds(20));
@@ -175,15 +182,8 @@ public sealed class ConsumerWatchdogTests
         using var rig = new Rig();
         rig.Bus.Down["deepseekwatch-reaction-detector"] = "Unhealthy: Faulted";
         rig.Broker.States["deepseekwatch-reaction-detector"] = new QueueState(40, 0);
-        await rig.CheckAfter(TimeSpan.Zero);
+        Assert.Empty(await rig.CheckAfter(TimeSpan.Zero));
         Assert.Contains("deepseekwatch-reaction-detector", rig.Broker.Asked);
-
-        // While the broker is down it cannot answer: MassTransit's own reconnection is not raced, and the grace starts
-        // again once the broker answers.
-        rig.Broker.States["deepseekwatch-reaction-detector"] = null;
-        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
-        rig.Broker.States["deepseekwatch-reaction-detector"] = new QueueState(40, 0);
-        Assert.Empty(await rig.CheckAfter(TimeSpan.FromSeconds(20)));
         Assert.Empty(await rig.CheckAfter(Grace - TimeSpan.FromSeconds(1)));
         Assert.Equal(0, rig.Bus.Restarts);
 
