@@ -155,6 +155,44 @@ public sealed class ConsumerWatchdogOnRabbitMqTests(ITestOutputHelper output)
         Assert.True(verdict.Clean, verdict.ToString());
     }
 
+    /// <summary>
+    /// An endpoint MassTransit cannot bring up on a broker that answers: its queue exists with arguments MassTransit's
+    /// declare does not match (the broker refuses the declare every time), holding a message, no consumer on it. The real
+    /// bus reports the endpoint down; the watchdog, asking the real broker, restarts the bus after the grace and says why.
+    /// </summary>
+    [Fact]
+    public async Task An_endpoint_the_real_bus_reports_down_while_the_broker_answers_gets_the_bus_restarted_after_the_grace()
+    {
+        var vhost = _servers.CreateVirtualHost($"watchdog-down-{Guid.NewGuid():N}");
+        var settings = _servers.Production(vhost, $"w{Guid.NewGuid():N}:");
+        settings["Bus:RabbitMq:ConsumerCheckInterval"] = "00:00:00.200";
+        settings["Bus:RabbitMq:ConsumerCheckGrace"] = "00:00:01";
+        const string queue = "dsw-watchdog-down";
+        var factory = new ConnectionFactory { HostName = _servers.RabbitHost, Port = _servers.RabbitPort, VirtualHost = vhost };
+        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?> { ["x-max-length"] = 1_000 });
+            await channel.BasicPublishAsync("", queue, mandatory: true, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes("{}"));
+        }
+        var logs = new CapturingLoggerProvider();
+        using var host = ChaosTests.BuildReplayHost(settings, s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddProvider(logs)));
+        await host.StartAsync();
+        var watchdog = host.Services.GetRequiredService<ConsumerWatchdog>();
+        var watched = host.Services.GetRequiredService<IWatchedBus>();
+        Assert.Equal(0, watchdog.Restarts);
+
+        host.Services.GetRequiredService<MassTransit.IBusControl>().ConnectReceiveEndpoint(queue, e => MassTransit.HandlerExtensions.Handler<Contracts.ClockAdvanced>(e, _ => Task.CompletedTask));
+
+        await ChaosServers.WaitUntilAsync(() => Task.FromResult(watched.Endpoints().Any(e => e.Queue == queue && !e.Ready)), TimeSpan.FromMinutes(1), "the real bus reports the endpoint down");
+        await ChaosServers.WaitUntilAsync(() => Task.FromResult(watchdog.Restarts >= 1), TimeSpan.FromMinutes(1), "the watchdog restarts the bus");
+        var line = Assert.Single(logs.Entries.Where(e => e.StartsWith("Error", StringComparison.Ordinal) && e.Contains("restarting the bus", StringComparison.Ordinal)).Take(1));
+        output.WriteLine(line.Split(" | ")[0]);
+        Assert.Contains($"MassTransit reports these endpoints down and has not brought them back while the broker answers: {queue}: 1 message(s) ready, no consumer for ", line, StringComparison.Ordinal);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await host.StopAsync(stop.Token);
+    }
+
     private sealed class Blindfold
     {
         public volatile bool On;
