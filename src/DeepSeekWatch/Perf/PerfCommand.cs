@@ -5,7 +5,7 @@ using DeepSeekWatch.Hosting;
 namespace DeepSeekWatch.Perf;
 
 /// <summary>
-/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--warmup n] [--ceiling-headers] [--engine-log] [--broker-pid p] [--redis-pid p] [--paced-ceiling] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
+/// <c>perf [--rabbitmq host:port] [--redis conf] [--vhost v] [--bars n] [--rate r] [--partitions k] [--detectors 1,2,3] [--warmup n] [--ceiling-headers] [--engine-log] [--broker-pid p] [--redis-pid p] [--paced-ceiling] [--logged-ceiling] [--out perf.json] [--chart perf.svg] [--png perf.png]</c>:
 /// measures, in one run on one machine, the broker's own ceiling (plain RabbitMQ.Client, confirms, persistent,
 /// quorum queue), DeepSeekWatch end to end on RabbitMQ + Redis and its ratio to that ceiling, publish-to-stored
 /// latency at a fixed offered load and near saturation, the in-process pipeline, and Redis alert writes against
@@ -33,9 +33,10 @@ internal static class PerfCommand
         var brokerPid = new Option<int?>("--broker-pid") { Description = "Process id of the broker's runtime (RabbitMQ's beam.smp) on this machine: each broker run then also reports the broker's CPU per message (its CPU time over the run, read from the operating system)." };
         var redisPid = new Option<int?>("--redis-pid") { Description = "Process id of redis-server on this machine: each pipeline and ceiling run then also reports Redis's CPU per message." };
         var pacedCeiling = new Option<bool>("--paced-ceiling") { Description = "After the ratio runs, one more plain-client run paced at the median end-to-end rate: what the broker (and the client) cost per message at the pipeline's own rate rather than at the broker's fastest." };
+        var loggedCeiling = new Option<bool>("--logged-ceiling") { Description = "Beside each ceiling run, one of the plain client with the run path's durability: each message's event appended to a Redis engine log (the detector's fenced, group-committed append) before its acknowledgement, landed ones acknowledged together. What the engine log costs a consumer with no pipeline of its own." };
         var cmd = new Command("perf", "Measures throughput and latency against the broker's own ceiling; writes JSON and SVG and PNG charts.")
         {
-            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs, ceilingHeaders, engineLog, brokerPid, redisPid, pacedCeiling,
+            rabbit, redis, vhost, bars, rate, seconds, output, chart, png, partitions, detectors, warmup, runs, ceilingHeaders, engineLog, brokerPid, redisPid, pacedCeiling, loggedCeiling,
         };
         // Only options given on the command line are checked here (a validator does not see the defaults).
         cmd.Validators.Add(r =>
@@ -70,6 +71,8 @@ internal static class PerfCommand
             }
             if (r.GetValue(pacedCeiling) && r.GetValue(rabbit) is null)
                 r.AddError("--paced-ceiling needs --rabbitmq and --redis (it is paced at the end-to-end rate)");
+            if (r.GetValue(loggedCeiling) && r.GetValue(rabbit) is null)
+                r.AddError("--logged-ceiling needs --rabbitmq and --redis (its log is in Redis)");
             if ((r.GetValue(rabbit) is null) != (r.GetValue(redis) is null))
                 r.AddError("--rabbitmq and --redis go together (the end-to-end run needs both)");
         });
@@ -88,6 +91,7 @@ internal static class PerfCommand
                 BrokerPid = parse.GetValue(brokerPid),
                 RedisPid = parse.GetValue(redisPid),
                 PacedCeiling = parse.GetValue(pacedCeiling),
+                LoggedCeiling = parse.GetValue(loggedCeiling),
             };
             var result = await new PerfRunner(options, stdout).RunAsync(ct);
             var outPath = parse.GetValue(output)!;
@@ -154,6 +158,9 @@ internal sealed record PerfOptions(string? RabbitHost, int RabbitPort, string Vi
     public int? RedisPid { get; init; }
 
     public bool PacedCeiling { get; init; }
+
+    /// <summary><c>--logged-ceiling</c>: beside each ceiling run, the plain client with the engine log's append before each acknowledgement.</summary>
+    public bool LoggedCeiling { get; init; }
 
     public int[] Detectors => DetectorCounts ?? [];
 

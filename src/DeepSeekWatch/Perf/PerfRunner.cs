@@ -64,7 +64,10 @@ internal sealed record PerfResult(
     double[]? EndToEndRuns = null,
     double[]? PairRatios = null,
     double? PairRatioMedian = null,
-    Throughput? PacedCeiling = null);
+    Throughput? PacedCeiling = null,
+    Throughput? LoggedCeiling = null,
+    double[]? LoggedCeilingRuns = null,
+    double? EndToEndToLoggedCeiling = null);
 
 /// <summary>
 /// The garbage collector's pause time and collection counts of this process, the bytes it allocated, the thread-pool
@@ -148,6 +151,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         LatencySummary? brokerFixed = null;
         double[]? pairRatios = null;
         Throughput? pacedCeiling = null;
+        Throughput? loggedCeiling = null;
+        var loggedRates = new List<double>();
         if (_servers.Any)
             _notes.Add("server CPU: " + string.Join(", ", new[] { options.BrokerPid is { } b ? $"the broker's (process {b})" : null, options.RedisPid is { } r ? $"Redis's (process {r})" : null }.OfType<string>()) + " CPU time per message is reported for each run on the broker");
         if (options.RabbitHost is not null && options.Redis is not null)
@@ -172,6 +177,16 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 ceilingRates.Add(one.PerSecond);
                 if (ceiling is null || one.PerSecond > ceiling.PerSecond)
                     ceiling = one;
+                if (options.LoggedCeiling)
+                {
+                    if (warmCeiling > 0)
+                        Print((await LoggedCeilingAsync(warmCeiling, ct)) with { Name = $"warm-up of the logged ceiling before run {run} (not measured)" });
+                    var logged = await LoggedCeilingAsync(bars.Count, ct);
+                    Print(logged with { Name = $"{logged.Name}, run {run} of {options.Runs}" });
+                    loggedRates.Add(logged.PerSecond);
+                    if (loggedCeiling is null || logged.PerSecond > loggedCeiling.PerSecond)
+                        loggedCeiling = logged;
+                }
                 var pipeline = (await PipelineAsync($"end-to-end (RabbitMQ + Redis), run {run} of {options.Runs}", bars, rate: null, rabbit: true, ct)).Throughput;
                 Print(pipeline);
                 e2eRates.Add(pipeline.PerSecond);
@@ -188,6 +203,11 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                 _notes.Add($"end to end / the ceiling run just before it: {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} (median {Median(pairRatios):F2})");
             }
             output.WriteLine($"perf: end to end / ceiling = {e2e.PerSecond / ceiling!.PerSecond:F2} (fastest / fastest); median of the run pairs = {Median(pairRatios):F2}");
+            if (loggedCeiling is not null)
+            {
+                _notes.Add($"logged ceiling: the fastest of {options.Runs} runs ({string.Join(", ", loggedRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s); against the ceiling {loggedCeiling.PerSecond / ceiling.PerSecond:F2} (fastest / fastest)");
+                output.WriteLine($"perf: logged ceiling / ceiling = {loggedCeiling.PerSecond / ceiling.PerSecond:F2}; end to end / logged ceiling = {e2e.PerSecond / loggedCeiling.PerSecond:F2} (fastest / fastest)");
+            }
             if (options.PacedCeiling)
             {
                 // The broker's (and the client's) cost per message depends on the rate: the same client at the
@@ -235,7 +255,9 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             started, barBytes, ceiling, e2e, e2e is not null && ceiling is not null ? e2e.PerSecond / ceiling.PerSecond : null,
             barFixed, alertFixed, barSat, alertSat, inProcess, redisWrites, redisBench,
             redisWrites is not null && redisBench is not null ? redisWrites.PerSecond / redisBench.PerSecond : null, _notes,
-            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null, brokerFixed, e2eRates.Count > 0 ? [.. e2eRates] : null, pairRatios, pairRatios is { Length: > 0 } ? Median(pairRatios) : null, pacedCeiling);
+            options.RabbitHost is not null ? options.Partitions : 1, scaleOut, _warmup.Count, decidedFixed, decidedSat, ceilingRates.Count > 0 ? [.. ceilingRates] : null, brokerFixed, e2eRates.Count > 0 ? [.. e2eRates] : null, pairRatios, pairRatios is { Length: > 0 } ? Median(pairRatios) : null, pacedCeiling,
+            loggedCeiling is null ? null : loggedCeiling with { Name = "logged ceiling (RabbitMQ.Client, confirms, persistent, quorum queue; each message's event in a Redis engine log before its acknowledgement)" },
+            loggedRates.Count > 0 ? [.. loggedRates] : null, loggedCeiling is not null && e2e is not null ? e2e.PerSecond / loggedCeiling.PerSecond : null);
     }
 
     internal static double Median(IReadOnlyCollection<double> values)
@@ -331,6 +353,152 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         await pub.QueueDeleteAsync(queue, cancellationToken: ct);
         return new Throughput("broker ceiling (RabbitMQ.Client, confirms, persistent, quorum queue)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds)
             .WithServers(servers, serversAfter);
+    }
+
+    /// <summary>
+    /// The plain client of <see cref="CeilingAsync"/> with the <c>run</c> path's durability: the consumer reads each
+    /// message as a bar, sends its event to a Redis engine log (the detector's own <see cref="EngineSlot"/> and
+    /// <see cref="RedisEngineLog"/>: one fenced append script for all the events that queued while the previous append
+    /// was on its way) without waiting for it, and acknowledges a message only once its append has landed — all that
+    /// have landed in one acknowledgement (<c>multiple</c>), with no pipeline waiting per message. The engine behind the
+    /// slot decides nothing (the detector's own work is about a microsecond per bar, see "Detection"). What a consumer
+    /// that keeps the <c>run</c> path's promise (a bar is acknowledged only once it is in the log) costs at the least on
+    /// this broker and this Redis: the gap between it and the plain ceiling is the log's, the gap between it and the
+    /// <c>run</c> path's end to end is the pipeline's.
+    /// </summary>
+    private async Task<Throughput> LoggedCeilingAsync(int count, CancellationToken ct)
+    {
+        await using var plain = await PlainClient.OpenAsync(options, "logged", ct);
+        var (pub, sub, queue) = (plain.Publisher, plain.Consumer, plain.Queue);
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options.Redis!);
+        var prefix = $"perf:{Guid.NewGuid():N}:";
+        var store = new StoreOptions();
+        store.Redis.KeyPrefix = prefix;
+        var log = new RedisEngineLog(redis, Microsoft.Extensions.Options.Options.Create(store), Microsoft.Extensions.Options.Options.Create(new Hosting.ScaleOptions()));
+        const string engine = "logged-ceiling";
+        var slot = new EngineSlot(engine, () => LogOnlyEngine.Instance, log, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var body = LoggedBody();
+        var failed = 0;
+        var deliveries = 0;
+        long landed = 0, acked = 0;
+        var acking = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(sub);
+        consumer.ReceivedAsync += async (_, e) =>
+        {
+            Interlocked.Increment(ref deliveries);
+            PriceBarObserved? bar = null;
+            try
+            {
+                bar = JsonSerializer.Deserialize<PriceBarObserved>(e.Body.Span, MassTransit.Serialization.SystemTextJsonMessageSerializer.Options);
+            }
+            catch (JsonException)
+            {
+            }
+            if (bar is null)
+            {
+                done.TrySetException(new InvalidDataException($"logged ceiling: delivery {e.DeliveryTag} is not a bar"));
+                return;
+            }
+            var decision = await slot.ApplyAsync(Guid.NewGuid(), bar, ct);
+            _ = AckWhenLoggedAsync(decision.Logged, (long)e.DeliveryTag);
+        };
+        // A channel the broker closes (its deliveries go back to the queue) ends the run with the broker's reason.
+        sub.ChannelShutdownAsync += (_, args) =>
+        {
+            done.TrySetException(new InvalidOperationException($"logged ceiling: the consumer's channel closed: {args.ReplyCode} {args.ReplyText}"));
+            return Task.CompletedTask;
+        };
+        await sub.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
+
+        var cpu = ProcessCpu();
+        var servers = _servers.Now();
+        var jit = System.Runtime.JitInfo.GetCompilationTime();
+        var clock = Stopwatch.StartNew();
+        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, LoggedProperties(), body, ct).AsTask(), ct);
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
+        var serversAfter = _servers.Now();
+        await pub.QueueDeleteAsync(queue, cancellationToken: ct);
+        var key = (StackExchange.Redis.RedisKey)$"{prefix}engine:{engine}:log";
+        var logged = await redis.GetDatabase().StreamLengthAsync(key);
+        await redis.GetDatabase().KeyDeleteAsync([key, (StackExchange.Redis.RedisKey)$"{prefix}engine:{engine}:owner"]);
+        if (logged != count)
+        {
+            var entries = await log.ReadAsync(engine, ct);
+            throw new InvalidOperationException($"logged ceiling: {count} messages acknowledged but {logged} events in the log ({entries.Select(x => x.MessageId).Distinct().Count()} distinct; {Volatile.Read(ref deliveries)} deliveries, {slot.Restores} restores, {slot.Applied} applied)");
+        }
+        return new Throughput("logged ceiling (RabbitMQ.Client, confirms, persistent, quorum queue; each message's event in a Redis engine log before its acknowledgement)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds)
+            .WithServers(servers, serversAfter);
+
+        // Appends land in the order they were sent, and a fresh channel numbers its deliveries from 1: every delivery up
+        // to the highest landed one is in the log. One acknowledgement at a time, covering all that landed meanwhile.
+        async Task AckWhenLoggedAsync(Task appended, long tag)
+        {
+            try
+            {
+                await appended;
+            }
+            catch (Exception ex)
+            {
+                // Not acknowledged, so not lost; the run cannot complete, and says why.
+                if (Interlocked.Exchange(ref failed, 1) == 0)
+                    done.TrySetException(new InvalidOperationException("logged ceiling: an engine-log append failed", ex));
+                return;
+            }
+            long seen;
+            while ((seen = Volatile.Read(ref landed)) < tag && Interlocked.CompareExchange(ref landed, tag, seen) != seen)
+            {
+            }
+            while (Volatile.Read(ref landed) > Volatile.Read(ref acked) && Interlocked.CompareExchange(ref acking, 1, 0) == 0)
+            {
+                try
+                {
+                    // Checked again now that this is the one acknowledging: another may have acknowledged it since.
+                    var upTo = Volatile.Read(ref landed);
+                    if (upTo <= Volatile.Read(ref acked))
+                        continue;
+                    await sub.BasicAckAsync((ulong)upTo, multiple: true, ct);
+                    Volatile.Write(ref acked, upTo);
+                    if (upTo >= count)
+                        done.TrySetResult();
+                }
+                catch (Exception ex)
+                {
+                    done.TrySetException(new InvalidOperationException($"logged ceiling: acknowledging up to delivery {Volatile.Read(ref landed)} failed", ex));
+                    return;
+                }
+                finally
+                {
+                    Volatile.Write(ref acking, 0);
+                }
+            }
+        }
+    }
+
+    /// <summary>A logged-ceiling message: the bar's JSON (the consumer reads it), padded with spaces to the bar's whole wire size unless it carries the bar's headers (<c>--ceiling-headers</c>).</summary>
+    private byte[] LoggedBody()
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(SyntheticBars(1)[0], MassTransit.Serialization.SystemTextJsonMessageSerializer.Options);
+        var wire = _wire!;
+        if (options.CeilingHeaders && wire.Headers is not null)
+            return json;
+        var body = new byte[Math.Max(json.Length, wire.Bytes)];
+        Array.Fill(body, (byte)' ');
+        json.CopyTo(body, 0);
+        return body;
+    }
+
+    private BasicProperties LoggedProperties() =>
+        options.CeilingHeaders && _wire!.Headers is not null ? _wire.Properties() : new BasicProperties { Persistent = true, ContentType = "application/json" };
+
+    /// <summary>An engine that decides nothing: the logged ceiling measures the log, not the detector.</summary>
+    private sealed class LogOnlyEngine : IStatefulEngine
+    {
+        public static readonly LogOnlyEngine Instance = new();
+
+        public Detection.DetectionResult Apply(object message) => Detection.DetectionResult.None;
     }
 
     /// <summary>A ceiling message's body: the bar's own with <c>--ceiling-headers</c>, else as many bytes as the bar's body and headers together.</summary>

@@ -23,6 +23,7 @@ public sealed class PerfCommandTests
     [InlineData("--broker-pid", "0")]
     [InlineData("--redis-pid", "2147483647")]
     [InlineData("--paced-ceiling")]
+    [InlineData("--logged-ceiling")]
     public async Task Bad_perf_arguments_are_a_usage_error_that_names_the_option(params string[] args)
     {
         var result = await Cli.RunAsync(["perf", .. args]);
@@ -176,7 +177,7 @@ public sealed class PerfOnRabbitMqAndRedisTests
         var redisPid = info.SelectMany(g => g).Single(kv => kv.Key == "process_id").Value;
 
         using var doc = await PerfAsync("--bars", "2000", "--warmup", "0", "--runs", "1", "--rate", "300", "--latency-seconds", "1", "--engine-log",
-            "--broker-pid", beam, "--redis-pid", redisPid, "--paced-ceiling");
+            "--broker-pid", beam, "--redis-pid", redisPid, "--paced-ceiling", "--logged-ceiling");
         var root = doc.RootElement;
         // The broker works for every message of a ceiling or pipeline run (2,000 persistent messages on a quorum queue).
         Assert.True(root.GetProperty("ceiling").GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
@@ -194,5 +195,15 @@ public sealed class PerfOnRabbitMqAndRedisTests
         // Message i is published no sooner than i / pace seconds in (less a millisecond's slack), so the run ends no sooner than 1999 / pace s.
         Assert.True(paced.GetProperty("perSecond").GetDouble() <= 2000 / ((1999.0 / pace) - 0.001), $"{paced.GetProperty("perSecond").GetDouble()} faster than the pace {pace}");
         Assert.True(paced.GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
+        // The logged ceiling: as many messages, each acknowledged only once its event is in a Redis log (the run checks
+        // the log's length itself), so Redis works for every message, as the broker does; compared with the end to end.
+        var logged = root.GetProperty("loggedCeiling");
+        Assert.Equal(2000, logged.GetProperty("messages").GetInt32());
+        Assert.StartsWith("logged ceiling (", logged.GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.True(logged.GetProperty("redisCpuMsPerMessage").GetDouble() > 0);
+        Assert.True(logged.GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
+        Assert.Equal(logged.GetProperty("perSecond").GetDouble(), root.GetProperty("loggedCeilingRuns").EnumerateArray().Single().GetDouble());
+        Assert.Equal(root.GetProperty("endToEnd").GetProperty("perSecond").GetDouble() / logged.GetProperty("perSecond").GetDouble(), root.GetProperty("endToEndToLoggedCeiling").GetDouble(), 6);
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("logged ceiling: the fastest of 1 runs (", StringComparison.Ordinal));
     }
 }
