@@ -380,8 +380,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var body = LoggedBody();
         var failed = 0;
         var deliveries = 0;
-        long landed = 0, acked = 0;
-        var acking = 0;
+        var acknowledger = new LandedAcknowledger(upTo => sub.BasicAckAsync(upTo, multiple: true, ct).AsTask());
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(sub);
         consumer.ReceivedAsync += async (_, e) =>
@@ -433,7 +432,7 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             .WithServers(servers, serversAfter);
 
         // Appends land in the order they were sent, and a fresh channel numbers its deliveries from 1: every delivery up
-        // to the highest landed one is in the log. One acknowledgement at a time, covering all that landed meanwhile.
+        // to the highest landed one is in the log.
         async Task AckWhenLoggedAsync(Task appended, long tag)
         {
             try
@@ -447,33 +446,17 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
                     done.TrySetException(new InvalidOperationException("logged ceiling: an engine-log append failed", ex));
                 return;
             }
-            long seen;
-            while ((seen = Volatile.Read(ref landed)) < tag && Interlocked.CompareExchange(ref landed, tag, seen) != seen)
+            try
             {
+                await acknowledger.LandedAsync(tag);
             }
-            while (Volatile.Read(ref landed) > Volatile.Read(ref acked) && Interlocked.CompareExchange(ref acking, 1, 0) == 0)
+            catch (Exception ex)
             {
-                try
-                {
-                    // Checked again now that this is the one acknowledging: another may have acknowledged it since.
-                    var upTo = Volatile.Read(ref landed);
-                    if (upTo <= Volatile.Read(ref acked))
-                        continue;
-                    await sub.BasicAckAsync((ulong)upTo, multiple: true, ct);
-                    Volatile.Write(ref acked, upTo);
-                    if (upTo >= count)
-                        done.TrySetResult();
-                }
-                catch (Exception ex)
-                {
-                    done.TrySetException(new InvalidOperationException($"logged ceiling: acknowledging up to delivery {Volatile.Read(ref landed)} failed", ex));
-                    return;
-                }
-                finally
-                {
-                    Volatile.Write(ref acking, 0);
-                }
+                done.TrySetException(new InvalidOperationException($"logged ceiling: acknowledging up to delivery {tag} failed", ex));
+                return;
             }
+            if (acknowledger.Acknowledged >= count)
+                done.TrySetResult();
         }
     }
 
