@@ -378,7 +378,6 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         const string engine = "logged-ceiling";
         var slot = new EngineSlot(engine, () => LogOnlyEngine.Instance, log, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var body = LoggedBody();
-        var failed = 0;
         var deliveries = 0;
         var acknowledger = new LandedAcknowledger(upTo => sub.BasicAckAsync(upTo, multiple: true, ct).AsTask());
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -414,19 +413,25 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         var servers = _servers.Now();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
-        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, LoggedProperties(), body, ct).AsTask(), ct);
+        await Windowed.PublishAsync(count, null, _ => pub.BasicPublishAsync("", queue, mandatory: false, CeilingProperties(_wire!), body, ct).AsTask(), ct);
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds / count;
         var serversAfter = _servers.Now();
         await pub.QueueDeleteAsync(queue, cancellationToken: ct);
         var key = (StackExchange.Redis.RedisKey)$"{prefix}engine:{engine}:log";
-        var logged = await redis.GetDatabase().StreamLengthAsync(key);
-        await redis.GetDatabase().KeyDeleteAsync([key, (StackExchange.Redis.RedisKey)$"{prefix}engine:{engine}:owner"]);
-        if (logged != count)
+        try
         {
-            var entries = await log.ReadAsync(engine, ct);
-            throw new InvalidOperationException($"logged ceiling: {count} messages acknowledged but {logged} events in the log ({entries.Select(x => x.MessageId).Distinct().Count()} distinct; {Volatile.Read(ref deliveries)} deliveries, {slot.Restores} restores, {slot.Applied} applied)");
+            var logged = await redis.GetDatabase().StreamLengthAsync(key);
+            if (logged != count)
+            {
+                var distinct = (await log.ReadAsync(engine, ct)).Select(x => x.MessageId).Distinct().Count();
+                throw new InvalidOperationException($"logged ceiling: {count} messages acknowledged but {logged} events in the log ({distinct} distinct; {Volatile.Read(ref deliveries)} deliveries, {slot.Restores} restores, {slot.Applied} applied)");
+            }
+        }
+        finally
+        {
+            await redis.GetDatabase().KeyDeleteAsync([key, (StackExchange.Redis.RedisKey)$"{prefix}engine:{engine}:owner"]);
         }
         return new Throughput("logged ceiling (RabbitMQ.Client, confirms, persistent, quorum queue; each message's event in a Redis engine log before its acknowledgement)", count, seconds, count / seconds, cpuMs, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds)
             .WithServers(servers, serversAfter);
@@ -441,9 +446,8 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
             }
             catch (Exception ex)
             {
-                // Not acknowledged, so not lost; the run cannot complete, and says why.
-                if (Interlocked.Exchange(ref failed, 1) == 0)
-                    done.TrySetException(new InvalidOperationException("logged ceiling: an engine-log append failed", ex));
+                // Not acknowledged, so not lost; the run cannot complete, and says why (the first failure is the one reported).
+                done.TrySetException(new InvalidOperationException("logged ceiling: an engine-log append failed", ex));
                 return;
             }
             try
@@ -472,9 +476,6 @@ internal sealed class PerfRunner(PerfOptions options, TextWriter output)
         json.CopyTo(body, 0);
         return body;
     }
-
-    private BasicProperties LoggedProperties() =>
-        options.CeilingHeaders && _wire!.Headers is not null ? _wire.Properties() : new BasicProperties { Persistent = true, ContentType = "application/json" };
 
     /// <summary>An engine that decides nothing: the logged ceiling measures the log, not the detector.</summary>
     private sealed class LogOnlyEngine : IStatefulEngine
