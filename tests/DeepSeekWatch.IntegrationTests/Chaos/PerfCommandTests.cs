@@ -195,12 +195,13 @@ public sealed class PerfOnRabbitMqAndRedisTests
         // Message i is published no sooner than i / pace seconds in (less a millisecond's slack), so the run ends no sooner than 1999 / pace s.
         Assert.True(paced.GetProperty("perSecond").GetDouble() <= 2000 / ((1999.0 / pace) - 0.001), $"{paced.GetProperty("perSecond").GetDouble()} faster than the pace {pace}");
         Assert.True(paced.GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
-        // The logged ceiling: as many messages, each acknowledged only once its event is in a Redis log (the run checks
-        // the log's length itself), so Redis works for every message, as the broker does; compared with the end to end.
+        // The logged ceiling: as many messages, each acknowledged only once its event is in a Redis log (the run fails
+        // unless the log holds exactly one event per message acknowledged); compared with the end to end. Redis's CPU is
+        // reported for it (read in clock ticks of 10 ms: 2,000 appends of ~10 µs can round to none, so not asserted above 0).
         var logged = root.GetProperty("loggedCeiling");
         Assert.Equal(2000, logged.GetProperty("messages").GetInt32());
         Assert.StartsWith("logged ceiling (", logged.GetProperty("name").GetString(), StringComparison.Ordinal);
-        Assert.True(logged.GetProperty("redisCpuMsPerMessage").GetDouble() > 0);
+        Assert.True(logged.GetProperty("redisCpuMsPerMessage").GetDouble() >= 0);
         Assert.True(logged.GetProperty("brokerCpuMsPerMessage").GetDouble() > 0);
         Assert.Equal(logged.GetProperty("perSecond").GetDouble(), root.GetProperty("loggedCeilingRuns").EnumerateArray().Single().GetDouble());
         Assert.Equal(root.GetProperty("endToEnd").GetProperty("perSecond").GetDouble() / logged.GetProperty("perSecond").GetDouble(), root.GetProperty("endToEndToLoggedCeiling").GetDouble(), 6);
